@@ -1,0 +1,278 @@
+#include "engine.h"
+
+#include "namespacedb.h"
+#include "pipelinerun.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QMessageAuthenticationCode>
+#include <QRandomGenerator>
+#include <QtEndian>
+
+namespace qsqld::hrana {
+
+using namespace std::chrono;
+
+namespace {
+constexpr auto TOMBSTONE_TTL = seconds(300); // STREAM_EXPIRED is answered this long after expiry
+constexpr int BATON_BYTES = 48;
+
+bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    unsigned char diff = 0;
+    for (qsizetype i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+} // namespace
+
+Engine::Engine(EngineConfig config) : m_config(std::move(config))
+{
+    m_limits.maxResponseSize = m_config.maxResponseSize;
+    m_limits.statementTimeout = m_config.statementTimeout;
+}
+
+Engine::~Engine()
+{
+    shutdown();
+}
+
+NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *error)
+{
+    if (NamespaceDb *db = m_namespaces.value(ns))
+        return db;
+    auto db = std::make_unique<NamespaceDb>();
+    db->name = ns;
+    db->dir = m_config.dbRoot + u'/' + ns;
+    db->file = db->dir + u"/data";
+    if (!QFile::exists(db->file)) {
+        if (!create) {
+            *error = "Namespace `" + ns.toUtf8() + "` doesn't exist";
+            return nullptr;
+        }
+        if (QByteArray e = initializeDatabase(db->dir); !e.isEmpty()) {
+            *error = e;
+            return nullptr;
+        }
+    } else if (!QFile::exists(db->dir + u"/.sentinel")) {
+        QFile(db->dir + u"/.sentinel").open(QIODevice::WriteOnly);
+    }
+    NamespaceDb *raw = db.release();
+    m_namespaces.insert(ns, raw);
+    return raw;
+}
+
+std::unique_ptr<Session> Engine::takeSession(const QString &ns, QByteArray *error)
+{
+    NamespaceDb *db = namespaceDb(ns, ns == u"default", error);
+    if (!db)
+        return nullptr;
+    if (!db->idle.empty()) {
+        auto s = std::move(db->idle.back());
+        db->idle.pop_back();
+        return s;
+    }
+    return db->openSession(false, m_config.walAutocheckpoint, error);
+}
+
+void Engine::returnSession(const QString &ns, std::unique_ptr<Session> session)
+{
+    if (!session)
+        return;
+    if (!session->conn.isAutocommit())
+        session->conn.exec("ROLLBACK");
+    session->storedSql.clear();
+    session->txnTimedOut = false;
+    NamespaceDb *db = m_namespaces.value(ns);
+    if (db && static_cast<int>(db->idle.size()) < m_config.maxIdleSessionsPerNamespace)
+        db->idle.push_back(std::move(session));
+    // else: the session closes here
+    resumeWaiters(ns);
+}
+
+QByteArray Engine::makeBaton(const Stream &s) const
+{
+    QByteArray raw(16, Qt::Uninitialized);
+    qToBigEndian<quint64>(s.id, raw.data());
+    qToBigEndian<quint64>(s.seq, raw.data() + 8);
+    raw += QMessageAuthenticationCode::hash(raw, m_config.batonKey, QCryptographicHash::Sha256);
+    return raw.toBase64(QByteArray::Base64Encoding | QByteArray::OmitTrailingEquals);
+}
+
+Engine::BatonStatus Engine::lookupBaton(const QByteArray &baton, const QString &ns, Stream **out)
+{
+    auto decoded = QByteArray::fromBase64Encoding(baton, QByteArray::Base64Encoding
+                                                  | QByteArray::AbortOnBase64DecodingErrors);
+    if (!decoded || decoded.decoded.size() != BATON_BYTES)
+        return BatonStatus::Invalid;
+    const QByteArray &raw = decoded.decoded;
+    const QByteArray mac = QMessageAuthenticationCode::hash(raw.left(16), m_config.batonKey,
+                                                            QCryptographicHash::Sha256);
+    if (!constantTimeEquals(mac, QByteArrayView(raw).sliced(16)))
+        return BatonStatus::Invalid;
+    const quint64 id = qFromBigEndian<quint64>(raw.constData());
+    const quint64 seq = qFromBigEndian<quint64>(raw.constData() + 8);
+    auto it = m_streams.find(id);
+    if (it == m_streams.end())
+        return m_expired.contains(id) ? BatonStatus::Expired : BatonStatus::Invalid;
+    if (it->second.ns != ns)
+        return BatonStatus::WrongNamespace;
+    if (it->second.inUse || it->second.seq != seq)
+        return BatonStatus::Reused;
+    *out = &it->second;
+    return BatonStatus::Ok;
+}
+
+Engine::Stream *Engine::newStream(const QString &ns, QByteArray *error)
+{
+    auto session = takeSession(ns, error);
+    if (!session)
+        return nullptr;
+    Stream s;
+    s.id = (static_cast<quint64>(m_config.workerIndex) << 56) | m_nextStreamId++;
+    s.seq = QRandomGenerator::system()->generate64() >> 1;
+    s.ns = ns;
+    s.session = std::move(session);
+    s.lastUsed = steady_clock::now();
+    const quint64 id = s.id;
+    auto [it, inserted] = m_streams.emplace(id, std::move(s));
+    return &it->second;
+}
+
+void Engine::destroyStream(quint64 id, bool tombstone)
+{
+    auto it = m_streams.find(id);
+    if (it == m_streams.end())
+        return;
+    const QString ns = it->second.ns;
+    std::unique_ptr<Session> session = std::move(it->second.session);
+    m_streams.erase(it);
+    if (tombstone)
+        m_expired.insert(id, steady_clock::now());
+    returnSession(ns, std::move(session));
+}
+
+bool Engine::namespaceWriteLocked(const QString &ns, const Session *except) const
+{
+    for (const auto &[sid, s] : m_streams) {
+        if (s.ns == ns && s.session && s.session.get() != except && s.session->conn.holdsWriteLock())
+            return true;
+    }
+    return false;
+}
+
+QByteArray Engine::createNamespace(const QString &ns)
+{
+    QByteArray error;
+    const QString dir = m_config.dbRoot + u'/' + ns;
+    if (QFile::exists(dir + u"/data"))
+        return "Namespace `" + ns.toUtf8() + "` already exists";
+    if (!namespaceDb(ns, true, &error))
+        return error;
+    return {};
+}
+
+QByteArray Engine::dropNamespace(const QString &ns)
+{
+    // Streams of this namespace die with it; their batons become invalid.
+    QList<quint64> ids;
+    for (const auto &[sid, s] : m_streams) {
+        if (s.ns == ns)
+            ids.append(s.id);
+    }
+    for (quint64 id : ids) {
+        m_streams.erase(id);
+    }
+    // Runs waiting for this namespace's write lock are answered now.
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if ((*it)->ns == ns) {
+            auto run = std::move(*it);
+            it = m_waiting.erase(it);
+            failPipeline(*run, http::Response::error(404, "Namespace `" + ns.toUtf8() + "` doesn't exist"));
+        } else {
+            ++it;
+        }
+    }
+    delete m_namespaces.take(ns); // closes idle sessions
+    QDir dir(m_config.dbRoot + u'/' + ns);
+    if (dir.exists() && !dir.removeRecursively())
+        return "cannot remove " + dir.path().toUtf8();
+    return {};
+}
+
+void Engine::tick()
+{
+    const auto now = steady_clock::now();
+    QList<quint64> expired;
+    for (const auto &[sid, s] : m_streams) {
+        if (!s.inUse && now - s.lastUsed > m_config.streamExpiry)
+            expired.append(s.id);
+    }
+    for (quint64 id : expired)
+        destroyStream(id, true);
+    for (auto it = m_expired.begin(); it != m_expired.end();) {
+        if (now - it.value() > TOMBSTONE_TTL)
+            it = m_expired.erase(it);
+        else
+            ++it;
+    }
+    // Writers that waited past the transaction timeout: roll the lock holder back by force (sqld's rule).
+    QSet<QString> retry;
+    for (const auto &run : m_waiting) {
+        retry.insert(run->ns);
+        if (now - run->parkedSince < m_config.txnTimeout)
+            continue;
+        for (auto &[sid, s] : m_streams) {
+            if (s.ns == run->ns && !s.inUse && s.session && s.session->conn.holdsWriteLock()) {
+                s.session->conn.exec("ROLLBACK");
+                s.session->txnTimedOut = true;
+            }
+        }
+    }
+    for (const QString &ns : retry)
+        resumeWaiters(ns);
+}
+
+void Engine::checkpointAll(bool truncate)
+{
+    for (NamespaceDb *db : std::as_const(m_namespaces)) {
+        QByteArray error;
+        std::unique_ptr<Session> s;
+        if (!db->idle.empty()) {
+            s = std::move(db->idle.back());
+            db->idle.pop_back();
+        } else {
+            s = db->openSession(false, m_config.walAutocheckpoint, &error);
+        }
+        if (!s)
+            continue;
+        const bool busy = namespaceWriteLocked(db->name, nullptr);
+        s->conn.exec(truncate && !busy ? "PRAGMA wal_checkpoint(TRUNCATE);" : "PRAGMA wal_checkpoint(PASSIVE);");
+        db->idle.push_back(std::move(s));
+    }
+}
+
+void Engine::shutdown()
+{
+    for (auto &run : m_waiting)
+        failPipeline(*run, http::Response::error(503, "Namespace store has shutdown"));
+    m_waiting.clear();
+    for (auto &[sid, s] : m_streams)
+        s.session.reset();
+    m_streams.clear();
+    checkpointAll(true);
+    qDeleteAll(m_namespaces);
+    m_namespaces.clear();
+}
+
+QList<QByteArray> Engine::streamStates() const
+{
+    QList<QByteArray> states;
+    for (const auto &[sid, s] : m_streams)
+        states.append(s.inUse ? QByteArray("acquired") : QByteArray());
+    return states;
+}
+
+} // namespace qsqld::hrana

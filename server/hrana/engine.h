@@ -1,0 +1,111 @@
+#pragma once
+
+// The per-worker Hrana engine: owns the SQLite sessions of the namespaces pinned to its worker, the
+// Hrana-over-HTTP streams (batons), and the runs waiting for a namespace's write lock.
+// Thread rule: created, used and destroyed on its SqliteWorker thread only; callers post closures to it.
+
+#include "executor.h"
+#include "protocol.h"
+
+#include "http/response.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+#include <memory>
+
+namespace qsqld::hrana {
+
+struct EngineConfig
+{
+    QString dbRoot;                      // <db-path>/dbs
+    int workerIndex = 0;
+    QByteArray batonKey;                 // HMAC key shared by all workers of the process
+    QByteArray baseUrl;                  // --http-self-url, or empty for null
+    qint64 maxResponseSize = 10'000'000;
+    std::chrono::milliseconds statementTimeout{30'000};
+    std::chrono::milliseconds streamExpiry{10'000};
+    std::chrono::milliseconds txnTimeout{5'000};
+    int maxIdleSessionsPerNamespace = 4;
+    bool walAutocheckpoint = true;
+};
+
+// What a job carries in: the namespace, the body and where to answer.
+struct Job
+{
+    QString ns;
+    QByteArray body;
+    http::ReplyChannel reply;
+    std::shared_ptr<db::CancelToken> cancel;
+};
+
+struct PipelineRun;
+struct NamespaceDb;
+
+class Engine
+{
+public:
+    explicit Engine(EngineConfig config);
+    ~Engine();
+    Engine(const Engine &) = delete;
+    Engine &operator=(const Engine &) = delete;
+
+    void pipeline(Job job, Version version);
+    void cursor(Job job);
+    void v1Execute(Job job);
+    void v1Batch(Job job);
+    void legacyQuery(Job job);
+
+    // Admin operations. Return an empty string on success, else the error text.
+    QByteArray createNamespace(const QString &ns);
+    QByteArray dropNamespace(const QString &ns);
+
+    void tick();                   // stream expiry, write-lock timeouts, busy retries; call about once a second
+    void checkpointAll(bool truncate);
+    void shutdown();               // rolls back open streams, checkpoints (TRUNCATE), closes every connection
+    int streamCount() const { return static_cast<int>(m_streams.size()); }
+    QList<QByteArray> streamStates() const;
+
+private:
+    struct Stream
+    {
+        quint64 id = 0;
+        quint64 seq = 0;
+        QString ns;
+        std::unique_ptr<Session> session;
+        std::chrono::steady_clock::time_point lastUsed;
+        bool inUse = false;
+    };
+
+    // Pipeline plumbing (engine.cpp).
+    NamespaceDb *namespaceDb(const QString &ns, bool create, QByteArray *error);
+    std::unique_ptr<Session> takeSession(const QString &ns, QByteArray *error);
+    void returnSession(const QString &ns, std::unique_ptr<Session> session);
+    QByteArray makeBaton(const Stream &s) const;
+    enum class BatonStatus { Ok, Invalid, Reused, Expired, WrongNamespace };
+    BatonStatus lookupBaton(const QByteArray &baton, const QString &ns, Stream **out);
+    Stream *newStream(const QString &ns, QByteArray *error);
+    void destroyStream(quint64 id, bool tombstone);
+    bool namespaceWriteLocked(const QString &ns, const Session *except) const;
+
+    // Running (pipelinerun.cpp).
+    void runPipeline(std::unique_ptr<PipelineRun> run);
+    void finishPipeline(PipelineRun &run);
+    void failPipeline(PipelineRun &run, http::Response response);
+    void park(std::unique_ptr<PipelineRun> run);
+    void resumeWaiters(const QString &ns);
+
+    EngineConfig m_config;
+    ExecLimits m_limits;
+    QHash<QString, NamespaceDb *> m_namespaces;
+    std::unordered_map<quint64, Stream> m_streams;
+    QHash<quint64, std::chrono::steady_clock::time_point> m_expired; // tombstones for STREAM_EXPIRED
+    quint64 m_nextStreamId = 1;
+    std::deque<std::unique_ptr<PipelineRun>> m_waiting;
+};
+
+} // namespace qsqld::hrana

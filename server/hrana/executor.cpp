@@ -1,0 +1,317 @@
+#include "executor.h"
+
+#include <QString>
+
+namespace qsqld::hrana {
+
+using namespace std::chrono;
+
+namespace errors {
+
+Error parse(const QString &detail)
+{
+    return {"SQL string could not be parsed: " + detail.toUtf8(), "SQL_PARSE_ERROR"};
+}
+
+Error noStatement()
+{
+    return {"SQL string does not contain any statement", "SQL_NO_STATEMENT"};
+}
+
+Error manyStatements()
+{
+    return {"SQL string contains more than one statement", "SQL_MANY_STATEMENTS"};
+}
+
+Error fromDb(const db::DbError &e, bool prepare)
+{
+    if (prepare && e.primary() == SQLITE_ERROR && e.offset >= 0)
+        return {"SQL input error: " + e.message + " (at offset " + QByteArray::number(e.offset) + ")",
+                "SQL_INPUT_ERROR"};
+    return {"SQLite error: " + e.message, db::primaryCodeName(e.code)};
+}
+
+Error transactionTimeout()
+{
+    return {"Transaction timed out", "TRANSACTION_TIMEOUT"};
+}
+
+Error responseTooLarge()
+{
+    return {"Response is too large", "RESPONSE_TOO_LARGE"};
+}
+
+} // namespace errors
+
+namespace {
+
+Error argsError(const QByteArray &detail)
+{
+    return {"Arguments do not match SQL parameters: " + detail, "ARGS_INVALID"};
+}
+
+void bindValue(sqlite3_stmt *stmt, int idx, const Value &v)
+{
+    switch (v.type) {
+    case Value::Type::Null:
+        sqlite3_bind_null(stmt, idx);
+        break;
+    case Value::Type::Integer:
+        sqlite3_bind_int64(stmt, idx, v.integer);
+        break;
+    case Value::Type::Float:
+        sqlite3_bind_double(stmt, idx, v.real);
+        break;
+    case Value::Type::Text:
+        sqlite3_bind_text64(stmt, idx, v.bytes.constData(), static_cast<sqlite3_uint64>(v.bytes.size()),
+                            db::transientDestructor(), SQLITE_UTF8);
+        break;
+    case Value::Type::Blob:
+        sqlite3_bind_blob64(stmt, idx, v.bytes.constData(), static_cast<sqlite3_uint64>(v.bytes.size()),
+                            db::transientDestructor());
+        break;
+    }
+}
+
+Value columnValue(sqlite3_stmt *stmt, int i, qsizetype *size)
+{
+    switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+        *size += 40;
+        return Value::fromInteger(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT:
+        *size += 40;
+        return Value::fromFloat(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT: {
+        const auto *p = reinterpret_cast<const char *>(sqlite3_column_text(stmt, i));
+        const int n = sqlite3_column_bytes(stmt, i);
+        *size += 30 + n;
+        return Value::fromText(QByteArray(p, n));
+    }
+    case SQLITE_BLOB: {
+        const auto *p = static_cast<const char *>(sqlite3_column_blob(stmt, i));
+        const int n = sqlite3_column_bytes(stmt, i);
+        *size += 30 + (n * 4) / 3;
+        return Value::fromBlob(QByteArray(p, n));
+    }
+    default:
+        *size += 16;
+        return Value();
+    }
+}
+
+std::vector<Column> columnsOf(sqlite3_stmt *stmt)
+{
+    std::vector<Column> cols;
+    const int n = sqlite3_column_count(stmt);
+    cols.reserve(n);
+    for (int i = 0; i < n; ++i) {
+        Column c;
+        const char *name = sqlite3_column_name(stmt, i);
+        c.name = name ? QByteArray(name) : QByteArray();
+        if (const char *decl = sqlite3_column_decltype(stmt, i))
+            c.decltype_ = QByteArray(decl);
+        cols.push_back(std::move(c));
+    }
+    return cols;
+}
+
+// Returns a statement to the cache when the scope ends.
+class CachedStatement
+{
+public:
+    CachedStatement(db::StatementCache &cache, const QByteArray &sql, sqlite3_stmt *stmt)
+        : m_cache(cache), m_sql(sql), m_stmt(stmt) { }
+    ~CachedStatement() { m_cache.release(m_sql, m_stmt); }
+    CachedStatement(const CachedStatement &) = delete;
+    CachedStatement &operator=(const CachedStatement &) = delete;
+    sqlite3_stmt *get() const { return m_stmt; }
+
+private:
+    db::StatementCache &m_cache;
+    const QByteArray &m_sql;
+    sqlite3_stmt *m_stmt;
+};
+
+} // namespace
+
+std::variant<QByteArray, ProtocolError> Executor::resolveSql(const std::optional<QByteArray> &sql,
+                                                             const std::optional<qint32> &sqlId) const
+{
+    if (sql && sqlId)
+        return ProtocolError{"Either `sql` or `sql_id` are required, but not both"};
+    if (sql)
+        return *sql;
+    if (!sqlId)
+        return ProtocolError{"Either `sql` or `sql_id` are required"};
+    const auto it = m_session.storedSql.constFind(*sqlId);
+    if (it == m_session.storedSql.cend())
+        return ProtocolError{"SQL text " + QByteArray::number(*sqlId) + " not found"};
+    return *it;
+}
+
+std::variant<sql::StatementInfo, Error> Executor::analyzeSingle(const QByteArray &text)
+{
+    auto analyzed = sql::analyze(text);
+    if (auto *err = std::get_if<sql::AnalysisError>(&analyzed))
+        return errors::parse(err->message);
+    auto &list = std::get<QList<sql::StatementInfo>>(analyzed);
+    if (list.isEmpty())
+        return errors::noStatement();
+    if (list.size() > 1)
+        return errors::manyStatements();
+    return std::move(list.first());
+}
+
+bool Executor::bindArgs(sqlite3_stmt *stmt, const sql::StatementInfo &info, const Stmt &s, Error *error)
+{
+    if (!s.args.empty() && !s.namedArgs.empty()) {
+        *error = {"Specifying both positional and named arguments is not supported", "ARGS_BOTH_POSITIONAL_AND_NAMED"};
+        return false;
+    }
+    const int count = sqlite3_bind_parameter_count(stmt);
+    if (static_cast<qsizetype>(s.args.size()) > count) {
+        *error = argsError("too many parameters, expected " + QByteArray::number(count) + " found "
+                           + QByteArray::number(static_cast<qsizetype>(s.args.size())));
+        return false;
+    }
+    const bool isExplain = info.sql.trimmed().left(7).toUpper() == "EXPLAIN";
+    for (int idx = 1; idx <= count; ++idx) {
+        const char *rawName = sqlite3_bind_parameter_name(stmt, idx);
+        const Value *value = nullptr;
+        if (!rawName) {
+            if (idx <= static_cast<int>(s.args.size()))
+                value = &s.args[idx - 1];
+        } else if (rawName[0] == '?') {
+            const int n = QByteArray(rawName + 1).toInt();
+            if (n >= 1 && n <= static_cast<int>(s.args.size()))
+                value = &s.args[n - 1];
+        } else {
+            const QByteArray name(rawName);
+            for (const NamedArg &na : s.namedArgs) {
+                if (na.name == name) {
+                    value = &na.value;
+                    break;
+                }
+            }
+            if (!value) {
+                const QByteArray bare = name.mid(1);
+                for (const NamedArg &na : s.namedArgs) {
+                    if (na.name == bare) {
+                        value = &na.value;
+                        break;
+                    }
+                }
+            }
+        }
+        if (!value) {
+            if (isExplain)
+                continue;
+            *error = argsError("value for parameter " + (rawName ? QByteArray(rawName) : QByteArray::number(idx))
+                               + " not found");
+            return false;
+        }
+        bindValue(stmt, idx, *value);
+    }
+    return true;
+}
+
+StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wantRows)
+{
+    StmtOutcome out;
+    const auto started = steady_clock::now();
+    db::Connection &conn = m_session.conn;
+    conn.setDeadline(started + m_limits.statementTimeout, m_limits.cancel);
+
+    db::DbError dbErr;
+    sqlite3_stmt *raw = m_session.cache.acquire(conn.get(), info.sql, &dbErr);
+    if (!raw) {
+        conn.clearDeadline();
+        out.status = (dbErr.primary() == SQLITE_BUSY) ? StepStatus::Busy : StepStatus::Error;
+        out.error = errors::fromDb(dbErr, true);
+        return out;
+    }
+    CachedStatement stmt(m_session.cache, info.sql, raw);
+    if (!bindArgs(raw, info, s, &out.error)) {
+        conn.clearDeadline();
+        out.status = StepStatus::Error;
+        return out;
+    }
+
+    StmtResult &r = out.result;
+    r.cols = columnsOf(raw);
+    const int ncols = static_cast<int>(r.cols.size());
+    qsizetype size = 64;
+    for (const Column &c : r.cols)
+        size += 40 + c.name.size();
+    const auto changesBefore = sqlite3_total_changes64(conn.get());
+    quint64 rowsReturned = 0;
+    int rc;
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+        ++rowsReturned;
+        if (!wantRows)
+            continue;
+        std::vector<Value> row;
+        row.reserve(ncols);
+        for (int i = 0; i < ncols; ++i)
+            row.push_back(columnValue(raw, i, &size));
+        r.rows.push_back(std::move(row));
+        if (size > m_limits.maxResponseSize) {
+            conn.clearDeadline();
+            out.status = StepStatus::Error;
+            out.error = errors::responseTooLarge();
+            return out;
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        db::DbError e = conn.lastError();
+        if (e.primary() == SQLITE_INTERRUPT && conn.deadlinePassed())
+            e.message = "interrupted: the statement ran longer than the server's statement timeout";
+        conn.clearDeadline();
+        out.status = (e.primary() == SQLITE_BUSY && rowsReturned == 0) ? StepStatus::Busy : StepStatus::Error;
+        out.error = errors::fromDb(e, false);
+        r.rows.clear();
+        return out;
+    }
+    conn.clearDeadline();
+    const auto changed = sqlite3_total_changes64(conn.get()) - changesBefore;
+    if (info.isIud) {
+        r.affectedRowCount = static_cast<quint64>(sqlite3_changes64(conn.get()));
+        r.rowsWritten = static_cast<quint64>(changed > 0 ? changed : 0);
+    }
+    if (info.isInsert)
+        r.lastInsertRowid = sqlite3_last_insert_rowid(conn.get());
+    r.rowsRead = rowsReturned + static_cast<quint64>(sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
+    r.queryDurationMs = static_cast<double>(duration_cast<microseconds>(steady_clock::now() - started).count()) / 1000.0;
+    r.estimatedSize = size;
+    return out;
+}
+
+DescribeResult Executor::describe(const QByteArray &sql, Error *error)
+{
+    DescribeResult d;
+    db::Statement stmt;
+    sqlite3_stmt *raw = nullptr;
+    const char *tail = nullptr;
+    const int rc = sqlite3_prepare_v2(m_session.conn.get(), sql.constData(), static_cast<int>(sql.size()), &raw, &tail);
+    stmt = db::Statement(raw);
+    if (rc != SQLITE_OK) {
+        *error = errors::fromDb(m_session.conn.lastError(), true);
+        return d;
+    }
+    if (!raw) {
+        *error = errors::noStatement();
+        return d;
+    }
+    const int np = sqlite3_bind_parameter_count(raw);
+    for (int i = 1; i <= np; ++i) {
+        const char *name = sqlite3_bind_parameter_name(raw, i);
+        d.params.push_back(name ? std::optional<QByteArray>(QByteArray(name)) : std::nullopt);
+    }
+    d.cols = columnsOf(raw);
+    d.isExplain = sqlite3_stmt_isexplain(raw) != 0;
+    d.isReadonly = sqlite3_stmt_readonly(raw) != 0;
+    return d;
+}
+
+} // namespace qsqld::hrana

@@ -1,0 +1,86 @@
+#pragma once
+
+// Runs single Hrana statements on one SQLite connection: SQL resolution and analysis, parameter binding,
+// row collection, sqld's error mapping. Worker thread only (the thread that owns the Session).
+
+#include "protocol.h"
+
+#include "db/sqlite.h"
+#include "sql/statementanalyzer.h"
+
+#include <QHash>
+
+#include <chrono>
+#include <memory>
+#include <variant>
+
+namespace qsqld::hrana {
+
+// A SQLite connection plus the Hrana state that lives as long as a stream: stored SQL texts and
+// the "rolled back by force" flag. Owned by the worker's namespace state.
+struct Session
+{
+    db::Connection conn;
+    db::StatementCache cache;
+    QHash<qint32, QByteArray> storedSql;
+    bool txnTimedOut = false; // the next request fails with TRANSACTION_TIMEOUT once
+};
+
+struct ExecLimits
+{
+    qint64 maxResponseSize = 10'000'000;
+    std::chrono::milliseconds statementTimeout{30'000};
+    std::shared_ptr<db::CancelToken> cancel;
+};
+
+enum class StepStatus { Ok, Error, Busy };
+
+struct StmtOutcome
+{
+    StepStatus status = StepStatus::Ok;
+    StmtResult result;
+    Error error;
+};
+
+namespace errors {
+Error parse(const QString &detail);       // SQL_PARSE_ERROR
+Error noStatement();                      // SQL_NO_STATEMENT
+Error manyStatements();                   // SQL_MANY_STATEMENTS
+Error fromDb(const db::DbError &e, bool prepare);
+Error transactionTimeout();               // TRANSACTION_TIMEOUT
+Error responseTooLarge();                 // RESPONSE_TOO_LARGE
+} // namespace errors
+
+// A protocol error raised while running (a whole-request 400 text), e.g. an unknown sql_id.
+struct ProtocolError
+{
+    QByteArray message;
+};
+
+class Executor
+{
+public:
+    Executor(Session &session, const ExecLimits &limits) : m_session(session), m_limits(limits) { }
+
+    // The SQL text of a statement: `sql`, or the stored text for `sql_id`. Protocol errors as sqld.
+    std::variant<QByteArray, ProtocolError> resolveSql(const std::optional<QByteArray> &sql,
+                                                       const std::optional<qint32> &sqlId) const;
+
+    // Analyzes text that must hold exactly one statement (execute, batch step).
+    static std::variant<sql::StatementInfo, Error> analyzeSingle(const QByteArray &text);
+
+    // Runs one analyzed statement with the arguments of `stmt`. Busy means SQLITE_BUSY on the write lock.
+    StmtOutcome run(const sql::StatementInfo &info, const Stmt &stmt, bool wantRows);
+
+    DescribeResult describe(const QByteArray &sql, Error *error);
+
+    db::Connection &connection() { return m_session.conn; }
+
+private:
+    bool bindArgs(sqlite3_stmt *stmt, const sql::StatementInfo &info, const Stmt &s, Error *error);
+
+    Session &m_session;
+    const ExecLimits &m_limits;
+};
+
+} // namespace qsqld::hrana

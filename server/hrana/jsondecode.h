@@ -1,0 +1,36 @@
+#pragma once
+
+// Decodes Hrana JSON requests into protocol values. Any thread.
+// A failure is a protocol error: the text is the whole 400 body sqld would send.
+
+#include "protocol.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <variant>
+
+class QJsonObject;
+class QJsonValue;
+
+namespace qsqld::hrana {
+
+struct DecodeError
+{
+    QByteArray message;
+};
+
+template<typename T>
+using Decoded = std::variant<T, DecodeError>;
+
+Decoded<PipelineRequest> decodePipeline(const QByteArray &body, Version version);
+Decoded<CursorRequest> decodeCursor(const QByteArray &body);
+Decoded<Stmt> decodeV1Execute(const QByteArray &body);
+Decoded<Batch> decodeV1Batch(const QByteArray &body);
+
+// Building blocks, exposed for the WebSocket protocol. `path` names the position for error texts.
+bool decodeStmt(const QJsonValue &v, Stmt *out, QByteArray *error);
+bool decodeBatch(const QJsonValue &v, Batch *out, Version version, QByteArray *error);
+bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error);
+
+} // namespace qsqld::hrana

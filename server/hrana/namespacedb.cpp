@@ -1,0 +1,71 @@
+#include "namespacedb.h"
+
+#include <QDir>
+#include <QFile>
+
+namespace qsqld::hrana {
+
+namespace {
+
+constexpr int MAX_ROW_SIZE = 5'000'000; // sqld's default max_row_size → SQLITE_LIMIT_LENGTH
+
+void databaseNameFunction(sqlite3_context *ctx, int, sqlite3_value **)
+{
+    const auto *name = static_cast<const QByteArray *>(sqlite3_user_data(ctx));
+    sqlite3_result_text(ctx, name->constData(), static_cast<int>(name->size()), db::transientDestructor());
+}
+
+void deleteName(void *p)
+{
+    delete static_cast<QByteArray *>(p);
+}
+
+} // namespace
+
+std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheckpoint, QByteArray *error) const
+{
+    db::DbError err;
+    auto conn = db::Connection::open(file, create, &err);
+    if (!conn) {
+        *error = "cannot open database of namespace `" + name.toUtf8() + "`: " + err.message;
+        return nullptr;
+    }
+    auto session = std::make_unique<Session>();
+    session->conn = std::move(*conn);
+    sqlite3 *raw = session->conn.get();
+    const char *setup = walAutocheckpoint
+        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=1000;"
+        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
+    if (!session->conn.exec(setup, &err)) {
+        *error = "cannot configure database of namespace `" + name.toUtf8() + "`: " + err.message;
+        return nullptr;
+    }
+    sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, MAX_ROW_SIZE);
+    sqlite3_limit(raw, SQLITE_LIMIT_ATTACHED, 0); // ATTACH of namespaces arrives with auth (allow_attach)
+    sqlite3_create_function_v2(raw, "libsql_server_database_name", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                               new QByteArray(name.toUtf8()), &databaseNameFunction, nullptr, nullptr, &deleteName);
+    return session;
+}
+
+QByteArray initializeDatabase(const QString &dir)
+{
+    if (!QDir().mkpath(dir))
+        return "cannot create directory " + dir.toUtf8();
+    const QString file = dir + u"/data";
+    const bool existed = QFile::exists(file);
+    db::DbError err;
+    auto conn = db::Connection::open(file, true, &err);
+    if (!conn)
+        return "cannot create database " + file.toUtf8() + ": " + err.message;
+    if (!existed && !conn->exec("PRAGMA page_size=4096;", &err))
+        return "cannot set page size: " + err.message;
+    if (!conn->exec("PRAGMA journal_mode=WAL;", &err))
+        return "cannot enable WAL: " + err.message;
+    // sqld trusts its own replication log unless .sentinel exists; qsqld keeps none, so always leave it.
+    QFile sentinel(dir + u"/.sentinel");
+    if (!sentinel.exists() && !sentinel.open(QIODevice::WriteOnly))
+        return "cannot create " + sentinel.fileName().toUtf8();
+    return {};
+}
+
+} // namespace qsqld::hrana

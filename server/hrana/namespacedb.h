@@ -1,0 +1,29 @@
+#pragma once
+
+// The SQLite side of one namespace on its worker: where the file is and the idle sessions kept for reuse.
+// Worker thread only.
+
+#include "executor.h"
+
+#include <QString>
+
+#include <memory>
+#include <vector>
+
+namespace qsqld::hrana {
+
+struct NamespaceDb
+{
+    QString name;
+    QString dir;   // <dbs>/<name>
+    QString file;  // <dbs>/<name>/data
+    std::vector<std::unique_ptr<Session>> idle;
+
+    // Opens a new configured session (WAL, synchronous=NORMAL, sqld's limits and functions).
+    std::unique_ptr<Session> openSession(bool create, bool walAutocheckpoint, QByteArray *error) const;
+};
+
+// Creates <dir>/data as a 4096-byte-page WAL database (and the .sentinel sqld expects). Empty on success.
+QByteArray initializeDatabase(const QString &dir);
+
+} // namespace qsqld::hrana

@@ -1,0 +1,666 @@
+#include "pipelinerun.h"
+
+#include "engine.h"
+#include "jsondecode.h"
+#include "jsonencode.h"
+#include "legacy.h"
+
+namespace qsqld::hrana {
+
+using namespace std::chrono;
+
+namespace {
+
+constexpr int MAX_STORED_SQL = 50;          // per HTTP stream, as sqld
+constexpr qsizetype MAX_STORED_SQL_BYTES = 64 * 1024; // sqld: 5000 bytes; raised (spec §16.5)
+
+bool condRefsValid(const BatchCond &c, size_t current)
+{
+    switch (c.type) {
+    case BatchCond::Type::Ok:
+    case BatchCond::Type::Error:
+        return c.step < current;
+    case BatchCond::Type::IsAutocommit:
+        return true;
+    default:
+        for (const BatchCond &sub : c.conds) {
+            if (!condRefsValid(sub, current))
+                return false;
+        }
+        return true;
+    }
+}
+
+bool evalCond(const BatchCond &c, const std::vector<bool> &ok, bool autocommit)
+{
+    switch (c.type) {
+    case BatchCond::Type::Ok: return ok[c.step];
+    case BatchCond::Type::Error: return !ok[c.step]; // true for a skipped step too, as sqld
+    case BatchCond::Type::Not: return !evalCond(c.conds.front(), ok, autocommit);
+    case BatchCond::Type::And:
+        for (const BatchCond &sub : c.conds) {
+            if (!evalCond(sub, ok, autocommit))
+                return false;
+        }
+        return true;
+    case BatchCond::Type::Or:
+        for (const BatchCond &sub : c.conds) {
+            if (evalCond(sub, ok, autocommit))
+                return true;
+        }
+        return false;
+    case BatchCond::Type::IsAutocommit: return autocommit;
+    }
+    return false;
+}
+
+QByteArray okResult(const char *type, const std::function<void(util::JsonWriter &)> &body = {})
+{
+    util::JsonWriter w;
+    w.beginObject();
+    w.key("type");
+    w.string("ok");
+    w.key("response");
+    w.beginObject();
+    w.key("type");
+    w.string(type);
+    if (body)
+        body(w);
+    w.endObject();
+    w.endObject();
+    return w.take();
+}
+
+QByteArray errorResult(const Error &e)
+{
+    util::JsonWriter w;
+    w.beginObject();
+    w.key("type");
+    w.string("error");
+    w.key("error");
+    writeError(w, e);
+    w.endObject();
+    return w.take();
+}
+
+QByteArray cursorLine(const std::function<void(util::JsonWriter &)> &body)
+{
+    util::JsonWriter w;
+    w.beginObject();
+    body(w);
+    w.endObject();
+    w.buffer().append('\n');
+    return w.take();
+}
+
+// v1 endpoints answer statement errors with an HTTP status that depends on the error (spec §11.2).
+int v1Status(const Error &e)
+{
+    if (e.code == "ARGS_BOTH_POSITIONAL_AND_NAMED")
+        return 501;
+    if (e.code == "TRANSACTION_TIMEOUT" || e.code == "TRANSACTION_BUSY")
+        return 503;
+    if (e.code.startsWith("SQLITE_"))
+        return 500;
+    return 400;
+}
+
+} // namespace
+
+std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec)
+{
+    BatchProgress p;
+    p.infos.reserve(batch.steps.size());
+    for (size_t i = 0; i < batch.steps.size(); ++i) {
+        const BatchStep &step = batch.steps[i];
+        if (step.condition && !condRefsValid(*step.condition, i))
+            return ProtocolError{"Invalid reference to step in a batch condition"};
+        auto text = exec.resolveSql(step.stmt.sql, step.stmt.sqlId);
+        if (auto *pe = std::get_if<ProtocolError>(&text))
+            return *pe;
+        auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+        if (auto *err = std::get_if<Error>(&info))
+            return *err;
+        if (!step.stmt.args.empty() && !step.stmt.namedArgs.empty())
+            return Error{"Specifying both positional and named arguments is not supported",
+                         "ARGS_BOTH_POSITIONAL_AND_NAMED"};
+        p.infos.push_back(std::get<sql::StatementInfo>(std::move(info)));
+    }
+    p.ok.assign(batch.steps.size(), false);
+    p.result.stepResults.resize(batch.steps.size());
+    p.result.stepErrors.resize(batch.steps.size());
+    return p;
+}
+
+BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qint64 maxResponseSize,
+                        const std::function<void(size_t, StmtOutcome &)> &onStep)
+{
+    for (; p.step < batch.steps.size(); ++p.step) {
+        const BatchStep &step = batch.steps[p.step];
+        if (step.condition && !evalCond(*step.condition, p.ok, exec.connection().isAutocommit()))
+            continue;
+        StmtOutcome out;
+        if (p.timedOut) {
+            out.status = StepStatus::Error;
+            out.error = errors::transactionTimeout();
+        } else {
+            out = exec.run(p.infos[p.step], step.stmt, step.stmt.wantRows);
+            if (out.status == StepStatus::Busy && exec.connection().isAutocommit())
+                return BatchState::Park;
+            if (out.status == StepStatus::Error && out.error.code == "RESPONSE_TOO_LARGE")
+                return BatchState::TooLarge;
+            p.totalSize += out.result.estimatedSize;
+            if (p.totalSize > maxResponseSize)
+                return BatchState::TooLarge;
+        }
+        if (onStep)
+            onStep(p.step, out);
+        if (out.status == StepStatus::Ok) {
+            p.ok[p.step] = true;
+            p.result.stepResults[p.step] = std::move(out.result);
+        } else {
+            p.result.stepErrors[p.step] = std::move(out.error);
+        }
+    }
+    return BatchState::Done;
+}
+
+// ---- Entry points -------------------------------------------------------------------------------------------
+
+void Engine::pipeline(Job job, Version version)
+{
+    auto decoded = decodePipeline(job.body, version);
+    if (auto *err = std::get_if<DecodeError>(&decoded)) {
+        job.reply(http::Response::text(400, err->message));
+        return;
+    }
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = PipelineRun::Kind::Pipeline;
+    run->version = version;
+    run->ns = job.ns;
+    run->reply = std::move(job.reply);
+    run->cancel = std::move(job.cancel);
+    run->req = std::get<PipelineRequest>(std::move(decoded));
+    runPipeline(std::move(run));
+}
+
+void Engine::cursor(Job job)
+{
+    auto decoded = decodeCursor(job.body);
+    if (auto *err = std::get_if<DecodeError>(&decoded)) {
+        job.reply(http::Response::text(400, err->message));
+        return;
+    }
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = PipelineRun::Kind::Cursor;
+    run->version = Version::V3;
+    run->ns = job.ns;
+    run->reply = std::move(job.reply);
+    run->cancel = std::move(job.cancel);
+    auto req = std::get<CursorRequest>(std::move(decoded));
+    run->req.baton = std::move(req.baton);
+    run->cursorBatch = std::move(req.batch);
+    runPipeline(std::move(run));
+}
+
+void Engine::v1Execute(Job job)
+{
+    auto decoded = decodeV1Execute(job.body);
+    if (auto *err = std::get_if<DecodeError>(&decoded)) {
+        job.reply(http::Response::text(400, err->message));
+        return;
+    }
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = PipelineRun::Kind::V1Execute;
+    run->version = Version::V1;
+    run->ns = job.ns;
+    run->reply = std::move(job.reply);
+    run->cancel = std::move(job.cancel);
+    run->v1Stmt = std::get<Stmt>(std::move(decoded));
+    runPipeline(std::move(run));
+}
+
+void Engine::v1Batch(Job job)
+{
+    auto decoded = decodeV1Batch(job.body);
+    if (auto *err = std::get_if<DecodeError>(&decoded)) {
+        job.reply(http::Response::text(400, err->message));
+        return;
+    }
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = PipelineRun::Kind::V1Batch;
+    run->version = Version::V1;
+    run->ns = job.ns;
+    run->reply = std::move(job.reply);
+    run->cancel = std::move(job.cancel);
+    run->v1Batch = std::get<Batch>(std::move(decoded));
+    runPipeline(std::move(run));
+}
+
+void Engine::legacyQuery(Job job)
+{
+    auto parsed = legacy::decode(job.body);
+    if (auto *resp = std::get_if<http::Response>(&parsed)) {
+        job.reply(std::move(*resp));
+        return;
+    }
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = PipelineRun::Kind::Legacy;
+    run->ns = job.ns;
+    run->reply = std::move(job.reply);
+    run->cancel = std::move(job.cancel);
+    run->legacy = std::get<std::vector<LegacyStatement>>(std::move(parsed));
+    runPipeline(std::move(run));
+}
+
+// ---- Running ------------------------------------------------------------------------------------------------
+
+void Engine::failPipeline(PipelineRun &run, http::Response response)
+{
+    if (run.streamId)
+        destroyStream(run.streamId, false);
+    run.streamId = 0;
+    if (run.ownSession)
+        returnSession(run.ns, std::move(run.ownSession));
+    if (run.reply)
+        run.reply(std::move(response));
+    run.reply = nullptr;
+}
+
+void Engine::park(std::unique_ptr<PipelineRun> run)
+{
+    run->parkedSince = steady_clock::now();
+    m_waiting.push_back(std::move(run));
+}
+
+void Engine::resumeWaiters(const QString &ns)
+{
+    if (m_waiting.empty() || namespaceWriteLocked(ns, nullptr))
+        return;
+    std::deque<std::unique_ptr<PipelineRun>> mine;
+    for (auto it = m_waiting.begin(); it != m_waiting.end();) {
+        if ((*it)->ns == ns) {
+            mine.push_back(std::move(*it));
+            it = m_waiting.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto &run : mine) {
+        const auto since = run->parkedSince;
+        runPipeline(std::move(run));
+        // A run that parks again keeps its original waiting time, so the lock holder's timeout still applies.
+        if (!m_waiting.empty() && m_waiting.back()->ns == ns && m_waiting.back()->parkedSince > since)
+            m_waiting.back()->parkedSince = since;
+    }
+}
+
+void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
+{
+    using K = PipelineRun::Kind;
+    QByteArray error;
+
+    // v1 and legacy: a stateless session of their own.
+    if (run->kind == K::V1Execute || run->kind == K::V1Batch || run->kind == K::Legacy) {
+        if (!run->ownSession) {
+            run->ownSession = takeSession(run->ns, &error);
+            if (!run->ownSession) {
+                failPipeline(*run, http::Response::error(error.contains("doesn't exist") ? 404 : 500, error));
+                return;
+            }
+        }
+        Executor exec(*run->ownSession, m_limits);
+        m_limits.cancel = run->cancel;
+        if (run->kind == K::Legacy) {
+            if (legacy::run(*run, exec) == BatchState::Park)
+                return park(std::move(run));
+            http::Response resp = legacy::encode(*run);
+            returnSession(run->ns, std::move(run->ownSession));
+            run->reply(std::move(resp));
+            return;
+        }
+        if (run->kind == K::V1Execute) {
+            if (!run->v1Info) {
+                auto text = exec.resolveSql(run->v1Stmt.sql, run->v1Stmt.sqlId);
+                if (run->v1Stmt.sqlId) {
+                    failPipeline(*run, http::Response::text(400, "Either `sql` or `sql_id` are required, but `sql_id` is not supported in this version"));
+                    return;
+                }
+                if (auto *pe = std::get_if<ProtocolError>(&text))
+                    return failPipeline(*run, http::Response::text(400, pe->message));
+                auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+                if (auto *e = std::get_if<Error>(&info))
+                    return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
+                run->v1Info = std::get<sql::StatementInfo>(std::move(info));
+            }
+            StmtOutcome out = exec.run(*run->v1Info, run->v1Stmt, run->v1Stmt.wantRows);
+            if (out.status == StepStatus::Busy && exec.connection().isAutocommit())
+                return park(std::move(run));
+            if (out.status != StepStatus::Ok)
+                return failPipeline(*run, http::Response::json(v1Status(out.error), errorJson(out.error)));
+            util::JsonWriter w;
+            w.beginObject();
+            w.key("result");
+            writeStmtResult(w, out.result);
+            w.endObject();
+            returnSession(run->ns, std::move(run->ownSession));
+            run->reply(http::Response::json(200, w.take()));
+            return;
+        }
+        // V1Batch
+        if (!run->batch) {
+            auto prepared = prepareBatch(run->v1Batch, exec);
+            if (auto *pe = std::get_if<ProtocolError>(&prepared))
+                return failPipeline(*run, http::Response::text(400, pe->message));
+            if (auto *e = std::get_if<Error>(&prepared))
+                return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
+            run->batch = std::get<BatchProgress>(std::move(prepared));
+        }
+        switch (advanceBatch(*run->batch, run->v1Batch, exec, m_limits.maxResponseSize, {})) {
+        case BatchState::Park: return park(std::move(run));
+        case BatchState::TooLarge:
+            return failPipeline(*run, http::Response::json(400, errorJson(errors::responseTooLarge())));
+        case BatchState::Done: break;
+        }
+        util::JsonWriter w;
+        w.beginObject();
+        w.key("result");
+        writeBatchResult(w, run->batch->result);
+        w.endObject();
+        returnSession(run->ns, std::move(run->ownSession));
+        run->reply(http::Response::json(200, w.take()));
+        return;
+    }
+
+    // Pipeline and cursor: acquire the stream on first entry.
+    if (!run->streamId && !run->streamClosed) {
+        if (run->req.baton) {
+            Stream *s = nullptr;
+            switch (lookupBaton(*run->req.baton, run->ns, &s)) {
+            case BatonStatus::Ok: break;
+            case BatonStatus::Invalid:
+                return failPipeline(*run, http::Response::text(400, "Received an invalid baton"));
+            case BatonStatus::Reused:
+                return failPipeline(*run, http::Response::text(400, "Received a baton that has already been used"));
+            case BatonStatus::WrongNamespace:
+                return failPipeline(*run, http::Response::text(400, "The baton belongs to a stream of another namespace"));
+            case BatonStatus::Expired:
+                return failPipeline(*run, http::Response::json(400, errorJson({"The stream has expired due to inactivity",
+                                                                                "STREAM_EXPIRED"})));
+            }
+            run->streamId = s->id;
+        } else {
+            Stream *s = newStream(run->ns, &error);
+            if (!s)
+                return failPipeline(*run, http::Response::error(error.contains("doesn't exist") ? 404 : 500, error));
+            run->streamId = s->id;
+        }
+        m_streams[run->streamId].inUse = true;
+    }
+    m_limits.cancel = run->cancel;
+
+    if (run->kind == K::Cursor) {
+        Stream &stream = m_streams[run->streamId];
+        Executor exec(*stream.session, m_limits);
+        if (!run->batch) {
+            auto prepared = prepareBatch(run->cursorBatch, exec);
+            if (auto *pe = std::get_if<ProtocolError>(&prepared))
+                return failPipeline(*run, http::Response::text(400, pe->message));
+            if (auto *e = std::get_if<Error>(&prepared)) {
+                // qsqld: a step sqld's parser refuses gets a clean step_error entry instead of a 500.
+                const Error err = *e;
+                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                    w.key("type"); w.string("step_error");
+                    w.key("step"); w.integer(0);
+                    w.key("error"); writeError(w, err);
+                });
+                run->batch.emplace();
+                run->batch->step = run->cursorBatch.steps.size();
+            } else {
+                run->batch = std::get<BatchProgress>(std::move(prepared));
+                run->batch->timedOut = std::exchange(stream.session->txnTimedOut, false);
+            }
+        }
+        const auto state = advanceBatch(*run->batch, run->cursorBatch, exec, m_limits.maxResponseSize,
+                                        [&run](size_t step, StmtOutcome &out) {
+            if (out.status != StepStatus::Ok) {
+                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                    w.key("type"); w.string("step_error");
+                    w.key("step"); w.unsignedInteger(step);
+                    w.key("error"); writeError(w, out.error);
+                });
+                return;
+            }
+            run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                w.key("type"); w.string("step_begin");
+                w.key("step"); w.unsignedInteger(step);
+                w.key("cols"); writeCols(w, out.result.cols);
+            });
+            for (const auto &row : out.result.rows) {
+                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                    w.key("type"); w.string("row");
+                    w.key("row");
+                    w.beginArray();
+                    for (const Value &v : row)
+                        writeValue(w, v);
+                    w.endArray();
+                });
+            }
+            run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                w.key("type"); w.string("step_end");
+                w.key("affected_row_count"); w.unsignedInteger(out.result.affectedRowCount);
+                w.key("last_insert_rowid");
+                if (out.result.lastInsertRowid)
+                    w.string(QByteArray::number(*out.result.lastInsertRowid));
+                else
+                    w.null();
+            });
+            out.result.rows.clear(); // already written; keep memory flat
+        });
+        if (state == BatchState::Park)
+            return park(std::move(run));
+        if (state == BatchState::TooLarge) {
+            run->cursorOut += cursorLine([](util::JsonWriter &w) {
+                w.key("type"); w.string("error");
+                w.key("error"); writeError(w, errors::responseTooLarge());
+            });
+        }
+        finishPipeline(*run);
+        return;
+    }
+
+    // Pipeline requests, from where the run stopped.
+    for (; run->next < run->req.requests.size(); ++run->next) {
+        const StreamRequest &r = run->req.requests[run->next];
+        using T = StreamRequest::Type;
+        if (r.type == T::Close) {
+            if (run->streamId)
+                destroyStream(run->streamId, false);
+            run->streamId = 0;
+            run->streamClosed = true;
+            run->results.push_back(okResult("close"));
+            continue;
+        }
+        if (run->streamClosed)
+            return failPipeline(*run, http::Response::text(400, "Stream for this baton was closed"));
+        Stream &stream = m_streams[run->streamId];
+        Session &session = *stream.session;
+        Executor exec(session, m_limits);
+
+        switch (r.type) {
+        case T::Execute: {
+            auto text = exec.resolveSql(r.stmt.sql, r.stmt.sqlId);
+            if (auto *pe = std::get_if<ProtocolError>(&text))
+                return failPipeline(*run, http::Response::text(400, pe->message));
+            auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+            if (auto *e = std::get_if<Error>(&info)) {
+                run->results.push_back(errorResult(*e));
+                break;
+            }
+            if (std::exchange(session.txnTimedOut, false)) {
+                run->results.push_back(errorResult(errors::transactionTimeout()));
+                break;
+            }
+            StmtOutcome out = exec.run(std::get<sql::StatementInfo>(info), r.stmt, r.stmt.wantRows);
+            if (out.status == StepStatus::Busy && session.conn.isAutocommit())
+                return park(std::move(run));
+            if (out.status != StepStatus::Ok) {
+                run->results.push_back(errorResult(out.error));
+                break;
+            }
+            run->results.push_back(okResult("execute", [&out](util::JsonWriter &w) {
+                w.key("result");
+                writeStmtResult(w, out.result);
+            }));
+            break;
+        }
+        case T::Batch: {
+            if (!run->batch) {
+                auto prepared = prepareBatch(r.batch, exec);
+                if (auto *pe = std::get_if<ProtocolError>(&prepared))
+                    return failPipeline(*run, http::Response::text(400, pe->message));
+                if (auto *e = std::get_if<Error>(&prepared)) {
+                    run->results.push_back(errorResult(*e));
+                    break;
+                }
+                run->batch = std::get<BatchProgress>(std::move(prepared));
+                run->batch->timedOut = std::exchange(session.txnTimedOut, false);
+            }
+            const auto state = advanceBatch(*run->batch, r.batch, exec, m_limits.maxResponseSize, {});
+            if (state == BatchState::Park)
+                return park(std::move(run));
+            if (state == BatchState::TooLarge)
+                run->results.push_back(errorResult(errors::responseTooLarge()));
+            else
+                run->results.push_back(okResult("batch", [&run](util::JsonWriter &w) {
+                    w.key("result");
+                    writeBatchResult(w, run->batch->result);
+                }));
+            run->batch.reset();
+            break;
+        }
+        case T::Sequence: {
+            if (run->seqIndex < 0) {
+                auto text = exec.resolveSql(r.sql, r.sqlId);
+                if (auto *pe = std::get_if<ProtocolError>(&text))
+                    return failPipeline(*run, http::Response::text(400, pe->message));
+                auto analyzed = sql::analyze(std::get<QByteArray>(text));
+                if (auto *ae = std::get_if<sql::AnalysisError>(&analyzed)) {
+                    run->results.push_back(errorResult(errors::parse(ae->message)));
+                    break;
+                }
+                run->seqStmts = std::get<QList<sql::StatementInfo>>(std::move(analyzed));
+                run->seqIndex = 0;
+            }
+            std::optional<Error> failed;
+            for (; run->seqIndex < run->seqStmts.size(); ++run->seqIndex) {
+                StmtOutcome out = exec.run(run->seqStmts[run->seqIndex], Stmt{}, false);
+                if (out.status == StepStatus::Busy && session.conn.isAutocommit())
+                    return park(std::move(run));
+                if (out.status != StepStatus::Ok) {
+                    failed = std::move(out.error);
+                    break;
+                }
+            }
+            run->seqIndex = -1;
+            run->seqStmts.clear();
+            run->results.push_back(failed ? errorResult(*failed) : okResult("sequence"));
+            break;
+        }
+        case T::Describe: {
+            auto text = exec.resolveSql(r.sql, r.sqlId);
+            if (auto *pe = std::get_if<ProtocolError>(&text))
+                return failPipeline(*run, http::Response::text(400, pe->message));
+            Error err;
+            DescribeResult d = exec.describe(std::get<QByteArray>(text), &err);
+            if (!err.code.isEmpty())
+                run->results.push_back(errorResult(err));
+            else
+                run->results.push_back(okResult("describe", [&d](util::JsonWriter &w) {
+                    w.key("result");
+                    writeDescribeResult(w, d);
+                }));
+            break;
+        }
+        case T::StoreSql: {
+            if (session.storedSql.contains(*r.sqlId))
+                return failPipeline(*run, http::Response::text(400, "SQL text " + QByteArray::number(*r.sqlId)
+                                                                      + " already exists"));
+            if (session.storedSql.size() >= MAX_STORED_SQL) {
+                run->results.push_back(errorResult({"The server already stores " + QByteArray::number(MAX_STORED_SQL)
+                                                        + " SQL texts, it cannot store more",
+                                                    "SQL_STORE_TOO_MANY"}));
+                break;
+            }
+            if (r.sql->size() > MAX_STORED_SQL_BYTES) {
+                run->results.push_back(errorResult({"The statement is too large to be stored: "
+                                                        + QByteArray::number(r.sql->size()) + "/"
+                                                        + QByteArray::number(MAX_STORED_SQL_BYTES) + " bytes",
+                                                    "SQL_STORE_TOO_LARGE"}));
+                break;
+            }
+            session.storedSql.insert(*r.sqlId, *r.sql);
+            run->results.push_back(okResult("store_sql"));
+            break;
+        }
+        case T::CloseSql:
+            session.storedSql.remove(*r.sqlId);
+            run->results.push_back(okResult("close_sql"));
+            break;
+        case T::GetAutocommit: {
+            const bool autocommit = session.conn.isAutocommit();
+            run->results.push_back(okResult("get_autocommit", [autocommit](util::JsonWriter &w) {
+                w.key("is_autocommit");
+                w.boolean(autocommit);
+            }));
+            break;
+        }
+        case T::Close:
+            break;
+        }
+    }
+    finishPipeline(*run);
+}
+
+void Engine::finishPipeline(PipelineRun &run)
+{
+    QByteArray baton;
+    if (run.streamId) {
+        Stream &s = m_streams[run.streamId];
+        s.inUse = false;
+        s.seq += 1;
+        s.lastUsed = steady_clock::now();
+        baton = makeBaton(s);
+    }
+    util::JsonWriter w(256);
+    w.beginObject();
+    w.key("baton");
+    if (baton.isEmpty())
+        w.null();
+    else
+        w.string(baton);
+    w.key("base_url");
+    if (m_config.baseUrl.isEmpty())
+        w.null();
+    else
+        w.string(m_config.baseUrl);
+    if (run.kind == PipelineRun::Kind::Cursor) {
+        w.endObject();
+        w.buffer().append('\n');
+        w.buffer().append(run.cursorOut);
+        run.reply(http::Response::text(200, w.take()));
+    } else {
+        w.key("results");
+        w.beginArray();
+        for (const QByteArray &r : run.results)
+            w.raw(r);
+        w.endArray();
+        w.endObject();
+        run.reply(http::Response::json(200, w.take()));
+    }
+    run.reply = nullptr;
+    if (run.streamId)
+        resumeWaiters(run.ns);
+}
+
+} // namespace qsqld::hrana

@@ -1,0 +1,266 @@
+#include "connection.h"
+
+#include "db/sqlite.h"
+
+#include <QDateTime>
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcHttp, "qsqld.http", QtInfoMsg)
+
+namespace qsqld::http {
+
+namespace {
+
+const char *reasonPhrase(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+    }
+}
+
+} // namespace
+
+Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const ConnectionLimits &limits, QObject *parent)
+    : QObject(parent), m_socket(socket), m_handler(handler), m_limits(limits), m_parser(limits.maxBody),
+      m_ioContext(parent)
+{
+    Q_ASSERT(parent);
+    socket->setParent(this);
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
+    connect(socket, &QTcpSocket::disconnected, this, &Connection::close);
+    connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        if (e != QAbstractSocket::RemoteHostClosedError)
+            qCDebug(lcHttp) << "socket error" << e;
+        close();
+    });
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_socket && m_socket->bytesToWrite() == 0 && m_closing && m_pending.empty())
+            close();
+    });
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        if (m_parser.inProgress() && !m_parser.headersDone()) {
+            writeError(408, "Timed out waiting for the request headers");
+        } else if (m_pending.empty()) {
+            close(); // idle keep-alive connection, or a body that stopped arriving
+        }
+    });
+    armTimer();
+}
+
+Connection::~Connection()
+{
+    for (auto &[seq, slot] : m_pending) {
+        if (slot.cancel)
+            slot.cancel->cancelled = true;
+    }
+}
+
+void Connection::armTimer()
+{
+    if (m_closed)
+        return;
+    if (m_parser.inProgress() && !m_parser.headersDone())
+        m_timer.start(m_limits.headerTimeoutMs);
+    else if (m_pending.empty())
+        m_timer.start(m_limits.idleTimeoutMs);
+    else
+        m_timer.stop(); // the server owes an answer; statement timeouts bound that
+}
+
+void Connection::onReadyRead()
+{
+    if (!m_socket || m_closed)
+        return;
+    if (m_closing) {
+        m_socket->readAll(); // discard: we answer what we have and close
+        return;
+    }
+    const bool wasIdle = !m_parser.inProgress();
+    m_buffer.append(m_socket->readAll());
+    processBuffer();
+    if (wasIdle && m_parser.inProgress() && !m_parser.headersDone())
+        m_timer.start(m_limits.headerTimeoutMs);
+    else if (!m_parser.inProgress())
+        armTimer();
+}
+
+void Connection::processBuffer()
+{
+    while (!m_closing && !m_closed && static_cast<int>(m_pending.size()) < m_limits.maxPipelined) {
+        const auto state = m_parser.feed(m_buffer);
+        if (state == RequestParser::State::Failed) {
+            writeError(m_parser.errorStatus(), m_parser.errorText());
+            return;
+        }
+        if (m_parser.expectsContinue() && m_parser.headersDone() && state != RequestParser::State::Complete
+            && !m_continueSent && m_pending.empty()) {
+            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+            m_continueSent = true;
+        }
+        if (state != RequestParser::State::Complete)
+            return;
+        m_continueSent = false;
+        Request req = m_parser.takeRequest();
+        const quint64 seq = m_nextSeq++;
+        Slot &slot = m_pending[seq];
+        slot.keepAlive = req.keepAlive;
+        slot.head = req.method == "HEAD";
+        slot.cancel = std::make_shared<db::CancelToken>();
+        if (!req.keepAlive)
+            m_closing = true;
+        QPointer<Connection> self(this);
+        QObject *io = m_ioContext;
+        ReplyChannel reply = [io, self, seq](Response r) {
+            // Any thread → I/O thread. `self` is only dereferenced there; `io` outlives every worker.
+            QMetaObject::invokeMethod(
+                io,
+                [self, seq, r = std::move(r)]() mutable {
+                    if (self)
+                        self->deliver(seq, std::move(r));
+                },
+                Qt::QueuedConnection);
+        };
+        m_handler.handle(std::move(req), std::move(reply), slot.cancel);
+        m_timer.stop();
+    }
+}
+
+void Connection::deliver(quint64 seq, Response response)
+{
+    auto it = m_pending.find(seq);
+    if (it == m_pending.end() || it->second.done)
+        return;
+    Slot &slot = it->second;
+    slot.done = true;
+    if (response.closeConnection)
+        slot.keepAlive = false;
+    slot.bytes = serialize(response, slot.keepAlive && !m_closing, slot.head);
+    if (!slot.keepAlive) {
+        // Nothing after this request is answered; drop anything parsed later.
+        m_closing = true;
+        m_pending.erase(std::next(it), m_pending.end());
+    }
+    flush();
+}
+
+void Connection::flush()
+{
+    while (!m_pending.empty() && m_pending.begin()->second.done) {
+        auto node = m_pending.begin();
+        if (m_socket && !m_closed)
+            m_socket->write(node->second.bytes);
+        const bool keep = node->second.keepAlive;
+        m_pending.erase(node);
+        if (!keep) {
+            m_closing = true;
+            m_pending.clear();
+            break;
+        }
+    }
+    if (m_closed)
+        return;
+    if (m_closing && m_pending.empty()) {
+        if (m_socket && m_socket->bytesToWrite() == 0)
+            close();
+        else if (m_socket)
+            m_socket->disconnectFromHost(); // flushes, then closes
+        return;
+    }
+    // Room for more pipelined requests already buffered.
+    if (!m_buffer.isEmpty() && static_cast<int>(m_pending.size()) < m_limits.maxPipelined)
+        processBuffer();
+    armTimer();
+}
+
+QByteArray Connection::serialize(const Response &r, bool keepAlive, bool head) const
+{
+    QByteArray out;
+    out.reserve(192 + r.body.size());
+    out.append("HTTP/1.1 ");
+    out.append(QByteArray::number(r.status));
+    out.append(' ');
+    out.append(reasonPhrase(r.status));
+    out.append("\r\n");
+    if (!r.contentType.isEmpty()) {
+        out.append("content-type: ");
+        out.append(r.contentType);
+        out.append("\r\n");
+    }
+    for (const auto &h : r.headers) {
+        out.append(h.first);
+        out.append(": ");
+        out.append(h.second);
+        out.append("\r\n");
+    }
+    out.append("content-length: ");
+    out.append(QByteArray::number(r.body.size()));
+    out.append("\r\n");
+    if (!keepAlive)
+        out.append("connection: close\r\n");
+    out.append("\r\n");
+    if (!head)
+        out.append(r.body);
+    return out;
+}
+
+void Connection::writeError(int status, const QByteArray &text)
+{
+    // A request we cannot parse ends the connection: answer it after everything before it, then close.
+    const quint64 seq = m_nextSeq++;
+    Slot &slot = m_pending[seq];
+    slot.done = true;
+    slot.keepAlive = false;
+    slot.bytes = serialize(Response::text(status, text), false, false);
+    m_closing = true;
+    m_buffer.clear();
+    flush();
+}
+
+void Connection::closeWhenIdle()
+{
+    m_closing = true;
+    if (m_pending.empty())
+        close();
+}
+
+void Connection::close()
+{
+    if (m_closed)
+        return;
+    m_closed = true;
+    m_timer.stop();
+    for (auto &[seq, slot] : m_pending) {
+        if (slot.cancel)
+            slot.cancel->cancelled = true; // the worker stops the statement (progress handler)
+    }
+    m_pending.clear();
+    if (m_socket) {
+        m_socket->disconnect(this);
+        m_socket->abort();
+    }
+    emit finished();
+    deleteLater();
+}
+
+} // namespace qsqld::http

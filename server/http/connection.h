@@ -1,0 +1,90 @@
+#pragma once
+
+// One client TCP connection: reads and parses requests, hands each to the handler with a sequence number,
+// and writes the answers strictly in request order (HTTP/1.1 pipelining), whenever they arrive.
+// Thread rule: lives on the I/O thread. Answers from other threads come in through Connection::deliver,
+// which the ReplyChannel calls via a queued hop; a connection that is gone simply drops them.
+
+#include "request.h"
+#include "requestparser.h"
+#include "response.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTcpSocket>
+#include <QTimer>
+
+#include <map>
+#include <memory>
+
+namespace qsqld::db {
+struct CancelToken;
+}
+
+namespace qsqld::http {
+
+struct ConnectionLimits
+{
+    qsizetype maxBody = 32 * 1024 * 1024;
+    int headerTimeoutMs = 10'000;
+    int idleTimeoutMs = 60'000;
+    int maxPipelined = 32; // requests in flight per connection before we stop reading
+};
+
+class Connection;
+
+// The handler sees each complete request once. It must answer exactly once through `reply`.
+class RequestHandler
+{
+public:
+    virtual ~RequestHandler() = default;
+    virtual void handle(Request request, ReplyChannel reply, std::shared_ptr<db::CancelToken> cancel) = 0;
+};
+
+class Connection : public QObject
+{
+    Q_OBJECT
+public:
+    Connection(QTcpSocket *socket, RequestHandler &handler, const ConnectionLimits &limits, QObject *parent);
+    ~Connection() override;
+
+    void deliver(quint64 seq, Response response); // I/O thread
+    void closeWhenIdle();                          // graceful shutdown: finish what is in flight, then close
+    bool idle() const { return m_pending.empty() && !m_parser.inProgress(); }
+
+signals:
+    void finished(); // the socket is closed; the connection deletes itself later
+
+private:
+    struct Slot
+    {
+        bool done = false;
+        bool keepAlive = true;
+        bool head = false;
+        QByteArray bytes;
+        std::shared_ptr<db::CancelToken> cancel;
+    };
+
+    void onReadyRead();
+    void processBuffer();
+    void flush();
+    void writeError(int status, const QByteArray &text);
+    void close();
+    void armTimer();
+    QByteArray serialize(const Response &r, bool keepAlive, bool head) const;
+
+    QPointer<QTcpSocket> m_socket;
+    RequestHandler &m_handler;
+    ConnectionLimits m_limits;
+    RequestParser m_parser;
+    QByteArray m_buffer;
+    std::map<quint64, Slot> m_pending;
+    quint64 m_nextSeq = 0;
+    QTimer m_timer;
+    QObject *m_ioContext; // the listener: lives on the I/O thread until every worker has stopped
+    bool m_closing = false;    // no more requests are read
+    bool m_closed = false;
+    bool m_continueSent = false;
+};
+
+} // namespace qsqld::http

@@ -1,0 +1,39 @@
+#pragma once
+
+// An HTTP response as a value. Built anywhere (workers build them too), serialised on the I/O thread.
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+#include <functional>
+
+namespace qsqld::http {
+
+struct Response
+{
+    int status = 200;
+    QByteArray contentType; // empty: no Content-Type header
+    QByteArray body;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    bool closeConnection = false;
+
+    static Response json(int status, QByteArray body)
+    {
+        return Response{status, "application/json", std::move(body), {}, false};
+    }
+    static Response text(int status, QByteArray body)
+    {
+        return Response{status, "text/plain", std::move(body), {}, false};
+    }
+    static Response empty(int status) { return Response{status, {}, {}, {}, false}; }
+    void addHeader(const QByteArray &name, const QByteArray &value) { headers.append(qMakePair(name, value)); }
+    // {"error":"<message>"}: sqld's generic error shape.
+    static Response error(int status, const QByteArray &message);
+};
+
+// Where a worker delivers its answer, exactly once. Callable from any thread: the implementation hops to the
+// I/O thread and drops the answer if the client has gone.
+using ReplyChannel = std::function<void(Response)>;
+
+} // namespace qsqld::http

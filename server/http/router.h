@@ -1,0 +1,46 @@
+#pragma once
+
+// One explicit route table per listener. Matches method and path (":name" segments capture one
+// percent-decoded segment), answers 404 for unknown paths and 405 for a known path with another method,
+// treats HEAD as GET, and adds sqld's CORS headers when enabled (user listener).
+// Thread rule: I/O thread only.
+
+#include "connection.h"
+
+#include <functional>
+#include <vector>
+
+namespace qsqld::http {
+
+struct RouteContext
+{
+    Request request;
+    ReplyChannel reply;
+    std::shared_ptr<db::CancelToken> cancel;
+    QList<QByteArray> params; // captured ":name" segments, in order
+};
+
+using RouteHandler = std::function<void(RouteContext &&)>;
+
+class Router : public RequestHandler
+{
+public:
+    explicit Router(bool cors) : m_cors(cors) { }
+
+    void add(QByteArray method, QByteArray pattern, RouteHandler handler);
+    void handle(Request request, ReplyChannel reply, std::shared_ptr<db::CancelToken> cancel) override;
+
+private:
+    struct Route
+    {
+        QByteArray method;
+        QList<QByteArray> segments;
+        RouteHandler handler;
+    };
+    static bool match(const Route &route, const QList<QByteArray> &segments, QList<QByteArray> *params);
+
+    bool m_cors;
+    std::vector<Route> m_routes;
+};
+
+} // namespace qsqld::http

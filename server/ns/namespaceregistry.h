@@ -1,0 +1,40 @@
+#pragma once
+
+// Which namespaces exist, as the I/O thread sees it. Loaded from <db-path>/dbs/*/data at start (the layout
+// sqld uses, so an existing sqld volume is picked up), and kept current by the admin API.
+// Thread rule: I/O thread only.
+
+#include <QSet>
+#include <QString>
+#include <QStringList>
+
+namespace qsqld::ns {
+
+class NamespaceRegistry
+{
+public:
+    explicit NamespaceRegistry(QString dbsDir) : m_dbsDir(std::move(dbsDir)) { }
+
+    void scan();
+    bool exists(const QString &name) const { return name == u"default" || m_names.contains(name); }
+    bool busy(const QString &name) const { return m_busy.contains(name); } // being created or deleted
+    void setBusy(const QString &name, bool busy);
+    void add(const QString &name) { m_names.insert(name); }
+    void remove(const QString &name) { m_names.remove(name); }
+    QStringList names() const; // sorted; includes default when it has a database file
+
+    struct Usage
+    {
+        QString name;
+        qint64 sizeBytes = 0; // data + data-wal on disk
+    };
+    Usage usage(const QString &name) const;
+    QString dbsDir() const { return m_dbsDir; }
+
+private:
+    QString m_dbsDir;
+    QSet<QString> m_names;
+    QSet<QString> m_busy;
+};
+
+} // namespace qsqld::ns

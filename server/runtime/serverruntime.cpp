@@ -1,0 +1,265 @@
+#include "serverruntime.h"
+
+#include "db/sqliteworker.h"
+#include "hrana/engine.h"
+#include "http/listener.h"
+#include "http/router.h"
+#include "ns/namespacename.h"
+#include "ns/namespaceregistry.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QThread>
+
+#include <unistd.h>
+
+Q_LOGGING_CATEGORY(lcRuntime, "qsqld.runtime", QtInfoMsg)
+
+namespace qsqld::runtime {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+QString ownerAndMode(const QString &path)
+{
+    const QFileInfo fi(path);
+    if (!fi.exists())
+        return u"does not exist"_s;
+    return u"owner %1:%2 (uid %3), mode %4"_s.arg(fi.owner(), fi.group())
+        .arg(fi.ownerId())
+        .arg(QString::number(static_cast<int>(fi.permissions() & 0x777) , 16));
+}
+
+} // namespace
+
+ServerRuntime::ServerRuntime(ServerConfig config, QObject *parent) : QObject(parent), m_config(std::move(config))
+{
+}
+
+ServerRuntime::~ServerRuntime()
+{
+    if (!m_stopped) {
+        // Not stopped gracefully: still checkpoint and join the workers.
+        delete m_userListener;
+        delete m_adminListener;
+        m_userListener = m_adminListener = nullptr;
+        finishStop();
+    }
+}
+
+bool ServerRuntime::prepareDataDir(QString *error)
+{
+    const QString root = QDir(m_config.dbPath).absolutePath();
+    const QString dbs = root + u"/dbs";
+    if (!QDir().mkpath(dbs)) {
+        QString parent = root;
+        while (!QFileInfo::exists(parent) && parent.contains(u'/'))
+            parent = QFileInfo(parent).absolutePath();
+        *error = u"qsqld: cannot create the data folder %1: the folder %2 is not writable for uid %3 (%4). "
+                 "Fix: chown it to this user, or pass a writable --db-path."_s
+                     .arg(dbs, parent)
+                     .arg(::getuid())
+                     .arg(ownerAndMode(parent));
+        return false;
+    }
+    QFile probe(dbs + u"/.qsqld-write-test");
+    if (!probe.open(QIODevice::WriteOnly)) {
+        *error = u"qsqld: the data folder %1 is not writable for uid %2 (%3). "
+                 "Fix: chown it to this user, or pass a writable --db-path."_s
+                     .arg(dbs)
+                     .arg(::getuid())
+                     .arg(ownerAndMode(dbs));
+        return false;
+    }
+    probe.close();
+    probe.remove();
+    QFile version(root + u"/.version");
+    if (!version.exists() && version.open(QIODevice::WriteOnly))
+        version.write("0.24.33");
+    return true;
+}
+
+int ServerRuntime::workerFor(const QString &ns) const
+{
+    return static_cast<int>(qHash(ns, 0) % m_workers.size());
+}
+
+bool ServerRuntime::start(QString *error)
+{
+    if (!prepareDataDir(error))
+        return false;
+    const QString dbs = QDir(m_config.dbPath).absolutePath() + u"/dbs";
+    m_registry = std::make_unique<ns::NamespaceRegistry>(dbs);
+    m_registry->scan();
+
+    int nWorkers = m_config.workerThreads;
+    if (nWorkers <= 0)
+        nWorkers = std::clamp(QThread::idealThreadCount(), 1, 8);
+    QByteArray batonKey(32, Qt::Uninitialized);
+    QRandomGenerator::system()->fillRange(reinterpret_cast<quint32 *>(batonKey.data()), 8);
+    for (int i = 0; i < nWorkers; ++i) {
+        hrana::EngineConfig ec;
+        ec.dbRoot = dbs;
+        ec.workerIndex = i;
+        ec.batonKey = batonKey;
+        ec.baseUrl = m_config.httpSelfUrl.toUtf8();
+        ec.maxResponseSize = m_config.maxResponseSize;
+        ec.statementTimeout = std::chrono::milliseconds(static_cast<qint64>(m_config.statementTimeoutS * 1000));
+        ec.streamExpiry = std::chrono::milliseconds(static_cast<qint64>(m_config.streamExpiryS * 1000));
+        ec.walAutocheckpoint = !m_config.checkpointIntervalS.has_value();
+        m_engines.push_back(std::make_unique<hrana::Engine>(ec));
+        m_workers.push_back(std::make_unique<db::SqliteWorker>(i));
+        m_workers.back()->start();
+    }
+
+    http::ConnectionLimits limits;
+    limits.maxBody = m_config.maxRequestBodySize;
+    limits.headerTimeoutMs = static_cast<int>(m_config.headerTimeoutS * 1000);
+    limits.idleTimeoutMs = static_cast<int>(m_config.idleConnectionTimeoutS * 1000);
+
+    m_userRouter = std::make_unique<http::Router>(true);
+    installUserRoutes(*m_userRouter);
+    m_userListener = new http::Listener(*m_userRouter, limits, m_config.maxConcurrentConnections, this);
+    QString listenError;
+    if (!m_userListener->start(m_config.httpListen.host, m_config.httpListen.port, &listenError)) {
+        *error = u"qsqld: cannot listen on %1 (--http-listen-addr): %2"_s.arg(m_config.httpListen.text, listenError);
+        return false;
+    }
+    if (m_config.adminListen) {
+        m_adminRouter = std::make_unique<http::Router>(false);
+        installAdminRoutes(*m_adminRouter);
+        m_adminListener = new http::Listener(*m_adminRouter, limits, m_config.maxConcurrentConnections, this);
+        if (!m_adminListener->start(m_config.adminListen->host, m_config.adminListen->port, &listenError)) {
+            *error = u"qsqld: cannot listen on %1 (--admin-listen-addr): %2"_s.arg(m_config.adminListen->text,
+                                                                                   listenError);
+            return false;
+        }
+    }
+
+    connect(&m_tick, &QTimer::timeout, this, [this] {
+        for (size_t i = 0; i < m_workers.size(); ++i) {
+            hrana::Engine *engine = m_engines[i].get();
+            m_workers[i]->postAlways([engine] { engine->tick(); });
+        }
+    });
+    m_tick.start(1000);
+    if (m_config.checkpointIntervalS) {
+        connect(&m_checkpoint, &QTimer::timeout, this, [this] {
+            for (size_t i = 0; i < m_workers.size(); ++i) {
+                hrana::Engine *engine = m_engines[i].get();
+                m_workers[i]->postAlways([engine] { engine->checkpointAll(true); });
+            }
+        });
+        m_checkpoint.start(*m_config.checkpointIntervalS * 1000);
+    }
+    qCInfo(lcRuntime).noquote() << "listening on" << u"http://%1:%2"_s.arg(m_config.httpListen.host.toString())
+                                                         .arg(httpPort())
+                                << "data in" << QDir(m_config.dbPath).absolutePath() << "with" << nWorkers
+                                << "worker threads";
+    if (m_adminListener)
+        qCInfo(lcRuntime).noquote() << "admin API on"
+                                    << u"http://%1:%2"_s.arg(m_config.adminListen->host.toString()).arg(adminPort());
+    return true;
+}
+
+quint16 ServerRuntime::httpPort() const
+{
+    return m_userListener ? m_userListener->serverPort() : 0;
+}
+
+quint16 ServerRuntime::adminPort() const
+{
+    return m_adminListener ? m_adminListener->serverPort() : 0;
+}
+
+void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
+                             std::function<void(hrana::Engine &, hrana::Job &&)> op)
+{
+    if (m_stopping) {
+        ctx.reply(http::Response::error(503, "Namespace store has shutdown"));
+        return;
+    }
+    if (!m_registry->exists(ns) || m_registry->busy(ns)) {
+        ctx.reply(http::Response::error(404, "Namespace `" + ns.toUtf8() + "` doesn't exist"));
+        return;
+    }
+    const int w = workerFor(ns);
+    hrana::Engine *engine = m_engines[w].get();
+    hrana::Job job{ns, std::move(ctx.request.body), ctx.reply, std::move(ctx.cancel)};
+    const bool queued = m_workers[w]->post([engine, op = std::move(op), job = std::move(job)]() mutable {
+        op(*engine, std::move(job));
+    }, m_config.maxConcurrentRequests);
+    if (!queued)
+        ctx.reply(http::Response::error(503, "Too many concurrent requests"));
+}
+
+void ServerRuntime::dispatchUser(http::RouteContext &&ctx, std::function<void(hrana::Engine &, hrana::Job &&)> op)
+{
+    auto resolved = ns::resolveNamespace(ctx.request, {m_config.enableNamespaces, m_config.disableDefaultNamespace});
+    if (auto *resp = std::get_if<http::Response>(&resolved)) {
+        ctx.reply(std::move(*resp));
+        return;
+    }
+    const QString ns = std::get<QString>(resolved);
+    dispatch(std::move(ctx), ns, std::move(op));
+}
+
+void ServerRuntime::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    qCInfo(lcRuntime) << "shutting down: no new connections; finishing requests in flight";
+    m_tick.stop();
+    m_checkpoint.stop();
+    int open = 0;
+    for (http::Listener *l : {m_userListener, m_adminListener}) {
+        if (!l)
+            continue;
+        l->stopAccepting();
+        connect(l, &http::Listener::allConnectionsClosed, this, [this] {
+            const bool userDone = !m_userListener || m_userListener->connectionCount() == 0;
+            const bool adminDone = !m_adminListener || m_adminListener->connectionCount() == 0;
+            if (userDone && adminDone)
+                finishStop();
+        });
+        open += l->connectionCount();
+        l->closeAllWhenIdle();
+    }
+    if (open == 0) {
+        QMetaObject::invokeMethod(this, &ServerRuntime::finishStop, Qt::QueuedConnection);
+        return;
+    }
+    m_shutdownDeadline.setSingleShot(true);
+    connect(&m_shutdownDeadline, &QTimer::timeout, this, [this] {
+        qCWarning(lcRuntime) << "shutdown timeout reached; closing the remaining connections";
+        finishStop();
+    });
+    m_shutdownDeadline.start(m_config.shutdownTimeoutS * 1000);
+}
+
+void ServerRuntime::finishStop()
+{
+    if (m_stopped)
+        return;
+    m_stopped = true;
+    m_shutdownDeadline.stop();
+    // Streams roll back, WALs are checkpointed, connections close: on each engine's own thread.
+    for (size_t i = 0; i < m_workers.size(); ++i) {
+        hrana::Engine *engine = m_engines[i].get();
+        for (auto &c : m_workers)
+            Q_UNUSED(c);
+        m_workers[i]->postAlways([engine] { engine->shutdown(); });
+        m_workers[i]->stop();
+    }
+    m_workers.clear();
+    m_engines.clear();
+    qCInfo(lcRuntime) << "stopped; every WAL checkpointed";
+    emit stopped();
+}
+
+} // namespace qsqld::runtime

@@ -1,0 +1,79 @@
+#pragma once
+
+// ServerRuntime owns a whole qsqld server: the SQLite worker threads with their Hrana engines, the
+// namespace registry, and the user and admin listeners. `qsqld` runs one; the console can host one too.
+// Thread rule: create, start and stop it on the thread that runs its event loop (the I/O thread).
+
+#include "serverconfig.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace qsqld::db {
+class SqliteWorker;
+}
+namespace qsqld::hrana {
+class Engine;
+struct Job;
+}
+namespace qsqld::http {
+class Listener;
+class Router;
+struct RouteContext;
+}
+namespace qsqld::ns {
+class NamespaceRegistry;
+}
+
+namespace qsqld::runtime {
+
+class ServerRuntime : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ServerRuntime(ServerConfig config, QObject *parent = nullptr);
+    ~ServerRuntime() override;
+
+    // Prepares the data folder, starts workers and listeners. On failure returns false with one line in `error`.
+    bool start(QString *error);
+    // Graceful stop: stop accepting, let in-flight requests finish (up to the shutdown timeout),
+    // roll back open streams, checkpoint every WAL, stop the workers; then emits stopped().
+    void stop();
+
+    quint16 httpPort() const;
+    quint16 adminPort() const;
+    const ServerConfig &config() const { return m_config; }
+
+signals:
+    void stopped();
+
+private:
+    bool prepareDataDir(QString *error);
+    void installUserRoutes(http::Router &r);
+    void installAdminRoutes(http::Router &r);
+    // Resolves the namespace, checks it exists, and runs `op` on its worker's engine.
+    void dispatch(http::RouteContext &&ctx, const QString &ns,
+                  std::function<void(hrana::Engine &, hrana::Job &&)> op);
+    void dispatchUser(http::RouteContext &&ctx, std::function<void(hrana::Engine &, hrana::Job &&)> op);
+    int workerFor(const QString &ns) const;
+    void finishStop();
+
+    ServerConfig m_config;
+    std::unique_ptr<ns::NamespaceRegistry> m_registry;
+    std::vector<std::unique_ptr<db::SqliteWorker>> m_workers;
+    std::vector<std::unique_ptr<hrana::Engine>> m_engines;
+    std::unique_ptr<http::Router> m_userRouter;
+    std::unique_ptr<http::Router> m_adminRouter;
+    http::Listener *m_userListener = nullptr;
+    http::Listener *m_adminListener = nullptr;
+    QTimer m_tick;
+    QTimer m_checkpoint;
+    QTimer m_shutdownDeadline;
+    bool m_stopping = false;
+    bool m_stopped = false;
+};
+
+} // namespace qsqld::runtime
