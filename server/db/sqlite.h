@@ -25,6 +25,7 @@ struct DbError
     int code = SQLITE_OK;  // extended result code
     QByteArray message;
     int offset = -1;       // sqlite3_error_offset() after a failed prepare, -1 when unknown
+    QByteArray sql;        // the statement text, when known (to locate names in messages)
     int primary() const { return code & 0xff; }
 };
 

@@ -25,6 +25,18 @@ Error manyStatements()
 
 Error fromDb(const db::DbError &e, bool prepare)
 {
+    // SQLite 3.40 gives no offset for "no such table"; point at the name like sqld (libSQL) does.
+    if (prepare && e.primary() == SQLITE_ERROR && e.offset < 0 && e.message.startsWith("no such table: ")
+        && !e.sql.isEmpty()) {
+        const QByteArray name = e.message.mid(15);
+        const qsizetype dot = name.lastIndexOf('.');
+        qsizetype at = e.sql.toLower().indexOf(name.toLower());
+        if (at < 0 && dot >= 0)
+            at = e.sql.toLower().indexOf(name.mid(dot + 1).toLower());
+        if (at >= 0)
+            return {"SQL input error: " + e.message + " (at offset " + QByteArray::number(at) + ")",
+                    "SQL_INPUT_ERROR"};
+    }
     if (prepare && e.primary() == SQLITE_ERROR && e.offset >= 0)
         return {"SQL input error: " + e.message + " (at offset " + QByteArray::number(e.offset) + ")",
                 "SQL_INPUT_ERROR"};
@@ -228,6 +240,7 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
     if (!raw) {
         conn.clearDeadline();
         out.status = (dbErr.primary() == SQLITE_BUSY) ? StepStatus::Busy : StepStatus::Error;
+        dbErr.sql = info.sql;
         out.error = errors::fromDb(dbErr, true);
         return out;
     }
@@ -296,7 +309,9 @@ DescribeResult Executor::describe(const QByteArray &sql, Error *error)
     const int rc = sqlite3_prepare_v2(m_session.conn.get(), sql.constData(), static_cast<int>(sql.size()), &raw, &tail);
     stmt = db::Statement(raw);
     if (rc != SQLITE_OK) {
-        *error = errors::fromDb(m_session.conn.lastError(), true);
+        db::DbError e = m_session.conn.lastError();
+        e.sql = sql;
+        *error = errors::fromDb(e, true);
         return d;
     }
     if (!raw) {

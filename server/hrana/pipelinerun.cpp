@@ -107,7 +107,8 @@ int v1Status(const Error &e)
 
 } // namespace
 
-std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec)
+std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
+                                                              size_t *failedStep)
 {
     BatchProgress p;
     p.infos.reserve(batch.steps.size());
@@ -119,6 +120,8 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
         if (auto *pe = std::get_if<ProtocolError>(&text))
             return *pe;
         auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+        if (failedStep)
+            *failedStep = i;
         if (auto *err = std::get_if<Error>(&info))
             return *err;
         if (!step.stmt.args.empty() && !step.stmt.namedArgs.empty())
@@ -321,11 +324,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         if (run->kind == K::V1Execute) {
             if (!run->v1Info) {
-                auto text = exec.resolveSql(run->v1Stmt.sql, run->v1Stmt.sqlId);
-                if (run->v1Stmt.sqlId) {
-                    failPipeline(*run, http::Response::text(400, "Either `sql` or `sql_id` are required, but `sql_id` is not supported in this version"));
-                    return;
-                }
+                if (run->v1Stmt.sqlId) // Hrana 1 has no stored SQL
+                    return failPipeline(*run, http::Response::text(400, "Either `sql` or `sql_id` are required"));
+                auto text = exec.resolveSql(run->v1Stmt.sql, std::nullopt);
                 if (auto *pe = std::get_if<ProtocolError>(&text))
                     return failPipeline(*run, http::Response::text(400, pe->message));
                 auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
@@ -403,7 +404,8 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         Stream &stream = m_streams[run->streamId];
         Executor exec(*stream.session, m_limits);
         if (!run->batch) {
-            auto prepared = prepareBatch(run->cursorBatch, exec);
+            size_t failedStep = 0;
+            auto prepared = prepareBatch(run->cursorBatch, exec, &failedStep);
             if (auto *pe = std::get_if<ProtocolError>(&prepared))
                 return failPipeline(*run, http::Response::text(400, pe->message));
             if (auto *e = std::get_if<Error>(&prepared)) {
@@ -411,7 +413,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 const Error err = *e;
                 run->cursorOut += cursorLine([&](util::JsonWriter &w) {
                     w.key("type"); w.string("step_error");
-                    w.key("step"); w.integer(0);
+                    w.key("step"); w.unsignedInteger(failedStep);
                     w.key("error"); writeError(w, err);
                 });
                 run->batch.emplace();

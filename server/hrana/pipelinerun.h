@@ -33,7 +33,9 @@ enum class BatchState { Done, Park, TooLarge };
 
 // Resolves and analyzes every step before anything runs (sqld's rule). A ProtocolError is a whole-request 400;
 // an Error fails the batch request.
-std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec);
+// `failedStep` (optional) receives the index of the step an Error belongs to.
+std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
+                                                              size_t *failedStep = nullptr);
 
 // Runs steps from `p.step` on. `onStep(step, outcome)` sees each executed step (cursor output), `onSkip` skipped ones.
 BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qint64 maxResponseSize,

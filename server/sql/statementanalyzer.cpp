@@ -43,7 +43,10 @@ constexpr bool isSpace(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
-constexpr bool isDigit(unsigned char c) { return c >= '0' && c <= '9'; }
+constexpr bool isDigit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 constexpr bool isHexDigit(unsigned char c)
 {
@@ -55,7 +58,10 @@ constexpr bool isIdStart(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80;
 }
 
-constexpr bool isIdChar(unsigned char c) { return isIdStart(c) || isDigit(c) || c == '$'; }
+constexpr bool isIdChar(unsigned char c)
+{
+    return isIdStart(c) || isDigit(c) || c == '$';
+}
 
 std::string_view tokenText(std::string_view text, const Token &t)
 {
@@ -103,7 +109,7 @@ private:
 
 Token Lexer::make(TokenType type, size_t end)
 {
-    const Token t{type, int(m_pos), int(end)};
+    const Token t { type, int(m_pos), int(end) };
     m_pos = end;
     return t;
 }
@@ -114,7 +120,7 @@ Token Lexer::next()
         while (m_pos < m_text.size() && isSpace(at(m_pos)))
             ++m_pos;
         if (m_pos >= m_text.size())
-            return Token{TokenType::End, int(m_text.size()), int(m_text.size())};
+            return Token { TokenType::End, int(m_text.size()), int(m_text.size()) };
         const unsigned char c = at(m_pos);
         const unsigned char d = at(m_pos + 1);
         if (c == '-' && d == '-') {
@@ -125,7 +131,7 @@ Token Lexer::next()
         if (c == '/' && d == '*') {
             const size_t close = m_text.find("*/"sv, m_pos + 2);
             if (close == std::string_view::npos)
-                return Token{TokenType::Error, int(m_pos), int(m_pos + 2)};
+                return Token { TokenType::Error, int(m_pos), int(m_pos + 2) };
             m_pos = close + 2;
             continue;
         }
@@ -138,7 +144,7 @@ Token Lexer::next()
         case '[': {
             const size_t close = m_text.find(']', m_pos + 1);
             if (close == std::string_view::npos)
-                return Token{TokenType::Error, int(m_pos), int(m_pos + 1)};
+                return Token { TokenType::Error, int(m_pos), int(m_pos + 1) };
             return make(TokenType::QuotedId, close + 1);
         }
         case ';':
@@ -193,7 +199,7 @@ Token Lexer::quoted(TokenType type, size_t quotePos)
     for (;;) {
         const size_t close = m_text.find(quote, i);
         if (close == std::string_view::npos)
-            return Token{TokenType::Error, int(quotePos), int(quotePos + 1)};
+            return Token { TokenType::Error, int(quotePos), int(quotePos + 1) };
         if (at(close + 1) != static_cast<unsigned char>(quote))
             return make(type, close + 1);
         i = close + 2;
@@ -213,8 +219,7 @@ Token Lexer::number()
         while (isDigit(at(i)))
             ++i;
         const unsigned char sign = at(i + 1);
-        if ((at(i) == 'e' || at(i) == 'E')
-            && (isDigit(sign) || ((sign == '+' || sign == '-') && isDigit(at(i + 2)))))
+        if ((at(i) == 'e' || at(i) == 'E') && (isDigit(sign) || ((sign == '+' || sign == '-') && isDigit(at(i + 2)))))
             i += 2;
     }
     while (isIdChar(at(i))) // digits, or trailing letters that make the number illegal: one token, like SQLite
@@ -324,7 +329,7 @@ QByteArray unquoted(std::string_view text, const Token &t)
     const std::string_view inner = s.substr(1, s.size() - 2);
     QByteArray out(inner.data(), qsizetype(inner.size()));
     if (s.front() != '[') {
-        const char quote[] = {s.front(), s.front(), '\0'};
+        const char quote[] = { s.front(), s.front(), '\0' };
         out.replace(quote, quote + 1);
     }
     return out;
@@ -341,19 +346,18 @@ enum class PragmaRule { Read, ReadWithoutValue, Write, WriteWithoutValue, Refuse
 // sqld's pragma lists (query_analysis.rs, pragma_kind), plus `optimize`, which qsqld allows.
 PragmaRule pragmaRule(const QByteArray &lowerName)
 {
-    static constexpr std::array READ{"table_list"sv, "index_list"sv, "table_info"sv, "table_xinfo"sv,
-        "index_info"sv, "index_xinfo"sv, "pragma_list"sv, "compile_options"sv, "database_list"sv,
-        "function_list"sv, "module_list"sv, "encoding"sv};
-    static constexpr std::array WRITE{"defer_foreign_keys"sv, "foreign_keys"sv, "foreign_key_list"sv,
+    static constexpr std::array READ { "table_list"sv, "index_list"sv, "table_info"sv, "table_xinfo"sv, "index_info"sv,
+        "index_xinfo"sv, "pragma_list"sv, "compile_options"sv, "database_list"sv, "function_list"sv, "module_list"sv,
+        "encoding"sv };
+    static constexpr std::array WRITE { "defer_foreign_keys"sv, "foreign_keys"sv, "foreign_key_list"sv,
         "foreign_key_check"sv, "collation_list"sv, "data_version"sv, "freelist_count"sv, "integrity_check"sv,
-        "legacy_file_format"sv, "page_count"sv, "quick_check"sv, "stats"sv, "user_version"sv, "optimize"sv};
-    static constexpr std::array WRITE_WITHOUT_VALUE{"analysis_limit"sv, "application_id"sv, "auto_vacuum"sv,
+        "legacy_file_format"sv, "page_count"sv, "quick_check"sv, "stats"sv, "user_version"sv, "optimize"sv };
+    static constexpr std::array WRITE_WITHOUT_VALUE { "analysis_limit"sv, "application_id"sv, "auto_vacuum"sv,
         "automatic_index"sv, "busy_timeout"sv, "cache_size"sv, "cache_spill"sv, "cell_size_check"sv,
         "checkpoint_fullfsync"sv, "fullfsync"sv, "hard_heap_limit"sv, "journal_mode"sv, "journal_size_limit"sv,
         "legacy_alter_table"sv, "locking_mode"sv, "max_page_count"sv, "mmap_size"sv, "page_size"sv, "query_only"sv,
         "read_uncommitted"sv, "recursive_triggers"sv, "reverse_unordered_selects"sv, "secure_delete"sv,
-        "soft_heap_limit"sv, "synchronous"sv, "temp_store"sv, "threads"sv, "trusted_schema"sv,
-        "wal_autocheckpoint"sv};
+        "soft_heap_limit"sv, "synchronous"sv, "temp_store"sv, "threads"sv, "trusted_schema"sv, "wal_autocheckpoint"sv };
     const std::string_view name(lowerName.constData(), size_t(lowerName.size()));
     const auto in = [name](const auto &list) { return std::find(list.begin(), list.end(), name) != list.end(); };
     if (in(READ))
@@ -425,8 +429,8 @@ private:
     {
         return t.type == TokenType::Word || t.type == TokenType::QuotedId || t.type == TokenType::String;
     }
-    static Verdict syntax(const Token &t) { return Verdict{Verdict::SyntaxError, t}; }
-    static Verdict unsupported() { return Verdict{Verdict::Unsupported, {}}; }
+    static Verdict syntax(const Token &t) { return Verdict { Verdict::SyntaxError, t }; }
+    static Verdict unsupported() { return Verdict { Verdict::Unsupported, {} }; }
     Verdict classified(StatementClass kind)
     {
         m_info.kind = kind;
@@ -468,15 +472,15 @@ private:
 
 const Classifier::Entry *Classifier::find(std::string_view text, const Token &first)
 {
-    static const Entry ENTRIES[] = {{"SELECT"sv, &Classifier::read}, {"VALUES"sv, &Classifier::read},
-        {"INSERT"sv, &Classifier::insert}, {"REPLACE"sv, &Classifier::replace}, {"UPDATE"sv, &Classifier::update},
-        {"DELETE"sv, &Classifier::deleteFrom}, {"WITH"sv, &Classifier::with}, {"BEGIN"sv, &Classifier::begin},
-        {"COMMIT"sv, &Classifier::commit}, {"END"sv, &Classifier::commit}, {"ROLLBACK"sv, &Classifier::rollback},
-        {"SAVEPOINT"sv, &Classifier::savepoint}, {"RELEASE"sv, &Classifier::release},
-        {"PRAGMA"sv, &Classifier::pragma}, {"CREATE"sv, &Classifier::create}, {"DROP"sv, &Classifier::drop},
-        {"ALTER"sv, &Classifier::alter}, {"ATTACH"sv, &Classifier::attach}, {"DETACH"sv, &Classifier::detach},
-        {"REINDEX"sv, &Classifier::write}, {"ANALYZE"sv, &Classifier::write}, {"VACUUM"sv, &Classifier::vacuum},
-        {"EXPLAIN"sv, &Classifier::explain}};
+    static const Entry ENTRIES[] = { { "SELECT"sv, &Classifier::read }, { "VALUES"sv, &Classifier::read },
+        { "INSERT"sv, &Classifier::insert }, { "REPLACE"sv, &Classifier::replace }, { "UPDATE"sv, &Classifier::update },
+        { "DELETE"sv, &Classifier::deleteFrom }, { "WITH"sv, &Classifier::with }, { "BEGIN"sv, &Classifier::begin },
+        { "COMMIT"sv, &Classifier::commit }, { "END"sv, &Classifier::commit }, { "ROLLBACK"sv, &Classifier::rollback },
+        { "SAVEPOINT"sv, &Classifier::savepoint }, { "RELEASE"sv, &Classifier::release },
+        { "PRAGMA"sv, &Classifier::pragma }, { "CREATE"sv, &Classifier::create }, { "DROP"sv, &Classifier::drop },
+        { "ALTER"sv, &Classifier::alter }, { "ATTACH"sv, &Classifier::attach }, { "DETACH"sv, &Classifier::detach },
+        { "REINDEX"sv, &Classifier::write }, { "ANALYZE"sv, &Classifier::write }, { "VACUUM"sv, &Classifier::vacuum },
+        { "EXPLAIN"sv, &Classifier::explain } };
     for (const Entry &e : ENTRIES) {
         if (isKeyword(text, first, e.keyword))
             return &e;
@@ -491,7 +495,7 @@ Verdict Classifier::dispatch(const Token &first, bool afterWith)
         return syntax(first);
     if (afterWith) {
         // After a CTE list only the DML verbs may follow.
-        static constexpr std::array VERBS{"SELECT"sv, "VALUES"sv, "INSERT"sv, "REPLACE"sv, "UPDATE"sv, "DELETE"sv};
+        static constexpr std::array VERBS { "SELECT"sv, "VALUES"sv, "INSERT"sv, "REPLACE"sv, "UPDATE"sv, "DELETE"sv };
         if (std::find(VERBS.begin(), VERBS.end(), entry->keyword) == VERBS.end())
             return syntax(first);
     }
@@ -828,7 +832,7 @@ AnalysisError syntaxError(std::string_view text, int offset, std::string_view to
     const size_t column = lastNewline == std::string_view::npos ? before.size() + 1 : before.size() - lastNewline;
     QString message = u"syntax error around L"_s + QString::number(line) + u':' + QString::number(column) + u": `"_s
         + QString::fromUtf8(token.data(), qsizetype(token.size())) + u'`';
-    return AnalysisError{std::move(message), offset, statementIndex};
+    return AnalysisError { std::move(message), offset, statementIndex };
 }
 
 // Classifies one piece; on success appends it to `out`.
@@ -845,7 +849,7 @@ std::optional<AnalysisError> classifyPiece(const QByteArray &sql, const Piece &p
         out.append(std::move(info));
         return std::nullopt;
     case Verdict::Unsupported:
-        return AnalysisError{u"unsupported statement: "_s + QString::fromUtf8(sql), piece.begin, index};
+        return AnalysisError { u"unsupported statement: "_s + QString::fromUtf8(sql), piece.begin, index };
     case Verdict::SyntaxError:
         break;
     }
@@ -862,7 +866,7 @@ std::optional<AnalysisError> classifyPiece(const QByteArray &sql, const Piece &p
 std::variant<QList<StatementInfo>, AnalysisError> analyze(const QByteArray &sql)
 {
     if (sql.size() > std::numeric_limits<int>::max() - 1)
-        return AnalysisError{u"SQL text is too large"_s};
+        return AnalysisError { u"SQL text is too large"_s };
     const std::string_view text(sql.constData(), size_t(sql.size()));
     // SQLite stops reading at a NUL byte, so text after one would be silently ignored: refuse it outright.
     if (const size_t nul = text.find('\0'); nul != std::string_view::npos)
@@ -876,8 +880,7 @@ std::variant<QList<StatementInfo>, AnalysisError> analyze(const QByteArray &sql)
         const Token t = lexer.next();
         if (t.type == TokenType::Error)
             return syntaxError(text, t.begin, tokenText(text, t), int(out.size()));
-        const bool ends
-            = t.type == TokenType::End || (t.type == TokenType::Semicolon && trigger.semicolonEnds());
+        const bool ends = t.type == TokenType::End || (t.type == TokenType::Semicolon && trigger.semicolonEnds());
         if (!ends) {
             if (piece.begin < 0)
                 piece.begin = t.begin;
@@ -892,8 +895,8 @@ std::variant<QList<StatementInfo>, AnalysisError> analyze(const QByteArray &sql)
         }
         if (t.type == TokenType::End)
             break;
-        piece = Piece{};
-        trigger = TriggerTracker{};
+        piece = Piece {};
+        trigger = TriggerTracker {};
     }
     return out;
 }

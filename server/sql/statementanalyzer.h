@@ -21,18 +21,7 @@
 
 namespace qsqld::sql {
 
-enum class StatementClass {
-    TxnBegin,
-    TxnBeginReadOnly,
-    TxnEnd,
-    Savepoint,
-    Release,
-    Read,
-    Write,
-    Ddl,
-    Attach,
-    Detach
-};
+enum class StatementClass { TxnBegin, TxnBeginReadOnly, TxnEnd, Savepoint, Release, Read, Write, Ddl, Attach, Detach };
 
 struct StatementInfo
 {
@@ -40,11 +29,11 @@ struct StatementInfo
     // Text to hand to SQLite for this statement: from its first token to its last one, comments inside kept.
     // `BEGIN ... READONLY` is rewritten to "BEGIN DEFERRED", which stock SQLite accepts.
     QByteArray sql;
-    int offset = 0;          // byte offset of the statement's first character in the input
-    bool isInsert = false;   // INSERT / REPLACE (incl. WITH ... INSERT)
-    bool isIud = false;      // INSERT / UPDATE / DELETE / REPLACE
+    int offset = 0; // byte offset of the statement's first character in the input
+    bool isInsert = false; // INSERT / REPLACE (incl. WITH ... INSERT)
+    bool isIud = false; // INSERT / UPDATE / DELETE / REPLACE
     QByteArray attachTarget; // ATTACH: the namespace name, unquoted
-    QByteArray attachAlias;  // ATTACH/DETACH: the alias, unquoted
+    QByteArray attachAlias; // ATTACH/DETACH: the alias, unquoted
 };
 
 struct AnalysisError
@@ -53,7 +42,7 @@ struct AnalysisError
     //   "syntax error around L<line>:<column>: `<token>`"   (1-based; the column counts bytes, as sqld does)
     //   "unsupported statement: <the whole input text>"     (sqld quotes the whole request text, not the statement)
     QString message;
-    int offset = -1;         // byte offset of the offending token (syntax error) or statement (unsupported)
+    int offset = -1; // byte offset of the offending token (syntax error) or statement (unsupported)
     int statementIndex = -1; // index of the offending statement among the non-empty ones, -1 if none applies
 };
 

@@ -257,7 +257,7 @@ async function main() {
     if (serverExit !== null) {
         failed = true;
         if (exitCode === 0) exitCode = 1;
-        log(`FAIL: server exited on its own during the run (code=${serverExit.code}, signal=${serverExit.signal})`);
+        if (ready) log(`FAIL: server exited on its own during the run (code=${serverExit.code}, signal=${serverExit.signal})`);
     } else {
         srv.kill("SIGTERM");
         const t0 = Date.now();
