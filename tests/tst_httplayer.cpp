@@ -330,6 +330,43 @@ private slots:
         QVERIFY(res[u"error"][u"message"].toString().contains(u"statement timeout"));
     }
 
+    void requestThatWaitedTooLongGets429()
+    {
+        TestServer srv;
+        auto cfg = TestServer::defaultConfig();
+        cfg.workerThreads = 1;
+        cfg.connectionCreationTimeoutS = 0.2;
+        cfg.statementTimeoutS = 1;
+        QVERIFY(srv.start(cfg));
+        QTcpSocket a, b;
+        connectTo(a, srv.port());
+        connectTo(b, srv.port());
+        a.write(post("/v2/pipeline", executeBody(SLOW_SQL)));
+        QVERIFY(a.waitForBytesWritten(5000));
+        QTRY_VERIFY(true);
+        b.write(post("/v2/pipeline", executeBody("SELECT 1")));
+        const auto r = readResponses(b, 1, 20000);
+        QCOMPARE(r.value(0).status, 429);
+        QCOMPARE(r.value(0).body, QByteArray("{\"error\":\"Timed out while opening database connection\"}"));
+        QCOMPARE(readResponses(a, 1, 20000).value(0).status, 200);
+    }
+
+    void totalResponseBudgetLimitsResults()
+    {
+        TestServer srv;
+        auto cfg = TestServer::defaultConfig();
+        cfg.maxTotalResponseSize = 4000;
+        QVERIFY(srv.start(cfg));
+        QTcpSocket s;
+        connectTo(s, srv.port());
+        s.write(post("/v2/pipeline", executeBody("SELECT 'small'")));
+        QCOMPARE(firstValue(readResponses(s, 1).value(0).body), QByteArray("small"));
+        s.write(post("/v2/pipeline", executeBody("SELECT hex(randomblob(3000))")));
+        const QJsonObject res = json(readResponses(s, 1).value(0).body)[u"results"][0].toObject();
+        QCOMPARE(res[u"error"][u"code"].toString(), QStringLiteral("RESPONSE_TOO_LARGE"));
+        QCOMPARE(res[u"error"][u"message"].toString(), QStringLiteral("Response is too large"));
+    }
+
     void writersQueueBehindAnOpenTransaction()
     {
         TestServer srv;

@@ -32,6 +32,7 @@ Engine::Engine(EngineConfig config) : m_config(std::move(config))
 {
     m_limits.maxResponseSize = m_config.maxResponseSize;
     m_limits.statementTimeout = m_config.statementTimeout;
+    m_limits.budget = m_config.budget;
 }
 
 Engine::~Engine()

@@ -27,6 +27,7 @@ struct EngineConfig
     QByteArray batonKey;                 // HMAC key shared by all workers of the process
     QByteArray baseUrl;                  // --http-self-url, or empty for null
     qint64 maxResponseSize = 10'000'000;
+    util::ResponseBudget *budget = nullptr;
     std::chrono::milliseconds statementTimeout{30'000};
     std::chrono::milliseconds streamExpiry{10'000};
     std::chrono::milliseconds txnTimeout{5'000};

@@ -269,7 +269,7 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
         for (int i = 0; i < ncols; ++i)
             row.push_back(columnValue(raw, i, &size));
         r.rows.push_back(std::move(row));
-        if (size > m_limits.maxResponseSize) {
+        if (size > m_limits.maxResponseSize || (m_limits.budget && !m_limits.budget->fits(size))) {
             conn.clearDeadline();
             out.status = StepStatus::Error;
             out.error = errors::responseTooLarge();

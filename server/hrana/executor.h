@@ -6,6 +6,7 @@
 #include "protocol.h"
 
 #include "db/sqlite.h"
+#include "util/responsebudget.h"
 #include "sql/statementanalyzer.h"
 
 #include <QHash>
@@ -29,6 +30,7 @@ struct Session
 struct ExecLimits
 {
     qint64 maxResponseSize = 10'000'000;
+    util::ResponseBudget *budget = nullptr; // --max-total-response-size, shared by all workers
     std::chrono::milliseconds statementTimeout{30'000};
     std::shared_ptr<db::CancelToken> cancel;
 };

@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "db/sqlite.h"
+#include "util/responsebudget.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
@@ -53,7 +54,12 @@ Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const Connec
             qCDebug(lcHttp) << "socket error" << e;
         close();
     });
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+    connect(socket, &QTcpSocket::bytesWritten, this, [this](qint64 written) {
+        if (m_limits.budget && m_chargedUnwritten > 0) {
+            const qint64 n = std::min(written, m_chargedUnwritten);
+            m_limits.budget->release(n);
+            m_chargedUnwritten -= n;
+        }
         if (m_socket && m_socket->bytesToWrite() == 0 && m_closing && m_pending.empty())
             close();
     });
@@ -153,12 +159,15 @@ void Connection::deliver(quint64 seq, Response response)
         return;
     Slot &slot = it->second;
     slot.done = true;
+    slot.charged = response.charged;
     if (response.closeConnection)
         slot.keepAlive = false;
     slot.bytes = serialize(response, slot.keepAlive && !m_closing, slot.head);
     if (!slot.keepAlive) {
         // Nothing after this request is answered; drop anything parsed later.
         m_closing = true;
+        for (auto later = std::next(it); later != m_pending.end(); ++later)
+            releaseCharge(later->second.charged);
         m_pending.erase(std::next(it), m_pending.end());
     }
     flush();
@@ -168,12 +177,18 @@ void Connection::flush()
 {
     while (!m_pending.empty() && m_pending.begin()->second.done) {
         auto node = m_pending.begin();
-        if (m_socket && !m_closed)
+        if (m_socket && !m_closed) {
             m_socket->write(node->second.bytes);
+            m_chargedUnwritten += node->second.charged;
+        } else {
+            releaseCharge(node->second.charged);
+        }
         const bool keep = node->second.keepAlive;
         m_pending.erase(node);
         if (!keep) {
             m_closing = true;
+            for (auto &[seq, slot] : m_pending)
+                releaseCharge(slot.charged);
             m_pending.clear();
             break;
         }
@@ -237,6 +252,12 @@ void Connection::writeError(int status, const QByteArray &text)
     flush();
 }
 
+void Connection::releaseCharge(qint64 bytes)
+{
+    if (m_limits.budget && bytes > 0)
+        m_limits.budget->release(bytes);
+}
+
 void Connection::closeWhenIdle()
 {
     m_closing = true;
@@ -253,8 +274,11 @@ void Connection::close()
     for (auto &[seq, slot] : m_pending) {
         if (slot.cancel)
             slot.cancel->cancelled = true; // the worker stops the statement (progress handler)
+        releaseCharge(slot.charged);
     }
     m_pending.clear();
+    releaseCharge(m_chargedUnwritten);
+    m_chargedUnwritten = 0;
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket->abort();

@@ -20,6 +20,9 @@
 namespace qsqld::db {
 struct CancelToken;
 }
+namespace qsqld::util {
+class ResponseBudget;
+}
 
 namespace qsqld::http {
 
@@ -29,6 +32,7 @@ struct ConnectionLimits
     int headerTimeoutMs = 10'000;
     int idleTimeoutMs = 60'000;
     int maxPipelined = 32; // requests in flight per connection before we stop reading
+    util::ResponseBudget *budget = nullptr;
 };
 
 class Connection;
@@ -62,6 +66,7 @@ private:
         bool keepAlive = true;
         bool head = false;
         QByteArray bytes;
+        qint64 charged = 0;
         std::shared_ptr<db::CancelToken> cancel;
     };
 
@@ -71,6 +76,7 @@ private:
     void writeError(int status, const QByteArray &text);
     void close();
     void armTimer();
+    void releaseCharge(qint64 bytes);
     QByteArray serialize(const Response &r, bool keepAlive, bool head) const;
 
     QPointer<QTcpSocket> m_socket;
@@ -85,6 +91,7 @@ private:
     bool m_closing = false;    // no more requests are read
     bool m_closed = false;
     bool m_continueSent = false;
+    qint64 m_chargedUnwritten = 0; // budget bytes handed to the socket but not yet written
 };
 
 } // namespace qsqld::http

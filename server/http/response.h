@@ -17,6 +17,7 @@ struct Response
     QByteArray body;
     QList<QPair<QByteArray, QByteArray>> headers;
     bool closeConnection = false;
+    qint64 charged = 0; // bytes charged to the ResponseBudget for this body; released once written
 
     static Response json(int status, QByteArray body)
     {

@@ -6,6 +6,7 @@
 #include "http/router.h"
 #include "ns/namespacename.h"
 #include "ns/namespaceregistry.h"
+#include "util/responsebudget.h"
 
 #include <QDir>
 #include <QFile>
@@ -95,6 +96,7 @@ bool ServerRuntime::start(QString *error)
     const QString dbs = QDir(m_config.dbPath).absolutePath() + u"/dbs";
     m_registry = std::make_unique<ns::NamespaceRegistry>(dbs);
     m_registry->scan();
+    m_budget = std::make_unique<util::ResponseBudget>(m_config.maxTotalResponseSize);
 
     int nWorkers = m_config.workerThreads;
     if (nWorkers <= 0)
@@ -108,6 +110,7 @@ bool ServerRuntime::start(QString *error)
         ec.batonKey = batonKey;
         ec.baseUrl = m_config.httpSelfUrl.toUtf8();
         ec.maxResponseSize = m_config.maxResponseSize;
+        ec.budget = m_budget.get();
         ec.statementTimeout = std::chrono::milliseconds(static_cast<qint64>(m_config.statementTimeoutS * 1000));
         ec.streamExpiry = std::chrono::milliseconds(static_cast<qint64>(m_config.streamExpiryS * 1000));
         ec.walAutocheckpoint = !m_config.checkpointIntervalS.has_value();
@@ -120,6 +123,7 @@ bool ServerRuntime::start(QString *error)
     limits.maxBody = m_config.maxRequestBodySize;
     limits.headerTimeoutMs = static_cast<int>(m_config.headerTimeoutS * 1000);
     limits.idleTimeoutMs = static_cast<int>(m_config.idleConnectionTimeoutS * 1000);
+    limits.budget = m_budget.get();
 
     m_userRouter = std::make_unique<http::Router>(true);
     installUserRoutes(*m_userRouter);
@@ -189,8 +193,25 @@ void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
     }
     const int w = workerFor(ns);
     hrana::Engine *engine = m_engines[w].get();
-    hrana::Job job{ns, std::move(ctx.request.body), ctx.reply, std::move(ctx.cancel)};
-    const bool queued = m_workers[w]->post([engine, op = std::move(op), job = std::move(job)]() mutable {
+    util::ResponseBudget *budget = m_budget.get();
+    // Bodies built by the worker are charged to the response budget until the connection has written them.
+    http::ReplyChannel charged = [budget, inner = ctx.reply](http::Response r) {
+        r.charged = r.body.size();
+        budget->charge(r.charged);
+        inner(std::move(r));
+    };
+    hrana::Job job{ns, std::move(ctx.request.body), std::move(charged), std::move(ctx.cancel)};
+    const auto queuedAt = std::chrono::steady_clock::now();
+    const auto maxWait = std::chrono::milliseconds(static_cast<qint64>(m_config.connectionCreationTimeoutS * 1000));
+    const bool queued = m_workers[w]->post([engine, op = std::move(op), job = std::move(job), queuedAt,
+                                            maxWait]() mutable {
+        // sqld's --connection-creation-timeout-sec: a request that waited too long for its worker is refused.
+        if (std::chrono::steady_clock::now() - queuedAt > maxWait) {
+            job.reply(http::Response::error(429, "Timed out while opening database connection"));
+            return;
+        }
+        if (job.cancel && job.cancel->cancelled)
+            return; // the client is gone
         op(*engine, std::move(job));
     }, m_config.maxConcurrentRequests);
     if (!queued)

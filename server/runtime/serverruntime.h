@@ -27,6 +27,9 @@ struct RouteContext;
 namespace qsqld::ns {
 class NamespaceRegistry;
 }
+namespace qsqld::util {
+class ResponseBudget;
+}
 
 namespace qsqld::runtime {
 
@@ -63,6 +66,7 @@ private:
 
     ServerConfig m_config;
     std::unique_ptr<ns::NamespaceRegistry> m_registry;
+    std::unique_ptr<util::ResponseBudget> m_budget;
     std::vector<std::unique_ptr<db::SqliteWorker>> m_workers;
     std::vector<std::unique_ptr<hrana::Engine>> m_engines;
     std::unique_ptr<http::Router> m_userRouter;

@@ -1,0 +1,242 @@
+// The qsqld executable as a process: CLI errors (one line, exit 1), graceful SIGTERM (in-flight work
+// finishes, WAL checkpointed, exit 0), and kill -9 under write load (no acknowledged write lost).
+
+#include "testserver.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+
+#include <csignal>
+
+using namespace qsqld::test;
+
+class TestProcess : public QObject
+{
+    Q_OBJECT
+
+    struct Running
+    {
+        std::unique_ptr<QProcess> proc;
+        quint16 port = 0;
+    };
+
+    static Running launch(const QString &dbPath, const QStringList &extra = {})
+    {
+        Running r;
+        r.proc = std::make_unique<QProcess>();
+        r.proc->setProcessChannelMode(QProcess::MergedChannels);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("QT_LOGGING_RULES")); // the port is read from the startup log line
+        r.proc->setProcessEnvironment(env);
+        r.proc->start(QStringLiteral(QSQLD_BINARY),
+                      QStringList{QStringLiteral("--db-path"), dbPath, QStringLiteral("--http-listen-addr"),
+                                  QStringLiteral("127.0.0.1:0")}
+                          + extra);
+        if (!r.proc->waitForStarted(10000))
+            return r;
+        static const QRegularExpression re(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
+        QByteArray out;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 20000 && r.proc->state() == QProcess::Running) {
+            r.proc->waitForReadyRead(200);
+            out += r.proc->readAll();
+            const auto m = re.match(QString::fromUtf8(out));
+            if (m.hasMatch()) {
+                r.port = static_cast<quint16>(m.captured(1).toUInt());
+                break;
+            }
+        }
+        return r;
+    }
+
+    static QByteArray roundTrip(quint16 port, const QByteArray &body)
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        if (!s.waitForConnected(5000))
+            return {};
+        s.write(post("/v2/pipeline", body));
+        // The server is another process: blocking waits are fine here.
+        QByteArray buffer;
+        while (s.waitForReadyRead(30000)) {
+            buffer += s.readAll();
+            if (auto r = takeResponse(buffer))
+                return r->body;
+        }
+        return {};
+    }
+
+    static QByteArray firstValue(const QByteArray &body)
+    {
+        const QJsonObject o = QJsonDocument::fromJson(body).object();
+        return o[u"results"][0][u"response"][u"result"][u"rows"][0][0][u"value"].toString().toUtf8();
+    }
+
+private slots:
+    void cliErrorsAreOneLineAndExit1_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mentions");
+        QTest::addRow("unknown flag") << QStringList{QStringLiteral("--bogus")} << QStringLiteral("--bogus");
+        QTest::addRow("bad address") << QStringList{QStringLiteral("--http-listen-addr"), QStringLiteral("nope")} << QStringLiteral("--http-listen-addr");
+        QTest::addRow("missing value") << QStringList{QStringLiteral("--db-path")} << QStringLiteral("--db-path");
+        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--auth-jwt-key-file"), QStringLiteral("k.pem")}
+                                             << QStringLiteral("--auth-jwt-key-file");
+        QTest::addRow("out of scope") << QStringList{QStringLiteral("--primary-grpc-url"), QStringLiteral("http://x")}
+                                      << QStringLiteral("--primary-grpc-url");
+    }
+    void cliErrorsAreOneLineAndExit1()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mentions);
+        QTemporaryDir dir;
+        QProcess p;
+        p.setWorkingDirectory(dir.path());
+        p.start(QStringLiteral(QSQLD_BINARY), args);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray err = p.readAllStandardError().trimmed();
+        QCOMPARE(err.count('\n'), 0);
+        QVERIFY2(err.contains(mentions.toUtf8()), err.constData());
+        QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("data.sqld")))); // nothing was created
+    }
+
+    void unwritableDbPathNamesTheFolder()
+    {
+        QTemporaryDir dir;
+        QFile blocker(dir.filePath(QStringLiteral("file")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        QProcess p;
+        p.start(QStringLiteral(QSQLD_BINARY), {QStringLiteral("--db-path"), dir.filePath(QStringLiteral("file/data.sqld")),
+                                               QStringLiteral("--http-listen-addr"), QStringLiteral("127.0.0.1:0")});
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 1);
+        const QByteArray err = p.readAllStandardError().trimmed();
+        QCOMPARE(err.count('\n'), 0);
+        QVERIFY2(err.contains("data folder") && err.contains("Fix:"), err.constData());
+    }
+
+    void helpListsFlags()
+    {
+        QProcess p;
+        p.start(QStringLiteral(QSQLD_BINARY), {QStringLiteral("--help")});
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 0);
+        const QByteArray out = p.readAllStandardOutput();
+        for (const char *flag : {"--db-path", "--http-listen-addr", "--admin-listen-addr", "--enable-namespaces",
+                                 "SQLD_HTTP_LISTEN_ADDR", "--max-concurrent-requests", "--shutdown-timeout"})
+            QVERIFY2(out.contains(flag), flag);
+    }
+
+    void sigtermDrainsCheckpointsAndExits0()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("data"));
+        auto srv = launch(db);
+        QVERIFY(srv.port);
+        QCOMPARE(firstValue(roundTrip(srv.port, executeBody("CREATE TABLE t(x)"))), QByteArray());
+        QVERIFY(!roundTrip(srv.port, executeBody("INSERT INTO t VALUES (1),(2),(3)")).isEmpty());
+
+        // A request in flight when SIGTERM arrives is still answered.
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, srv.port);
+        QVERIFY(s.waitForConnected(5000));
+        s.write(post("/v2/pipeline",
+                     executeBody("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 1500000) "
+                                 "SELECT count(*) FROM c")));
+        QVERIFY(s.waitForBytesWritten(5000));
+        ::kill(static_cast<pid_t>(srv.proc->processId()), SIGTERM);
+        QByteArray buffer;
+        std::optional<RawResponse> answer;
+        while (!answer && s.waitForReadyRead(30000)) {
+            buffer += s.readAll();
+            answer = takeResponse(buffer);
+        }
+        QVERIFY(answer);
+        QCOMPARE(answer->status, 200);
+        QCOMPARE(firstValue(answer->body), QByteArray("1500000"));
+
+        QVERIFY(srv.proc->waitForFinished(40000));
+        QCOMPARE(srv.proc->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(srv.proc->exitCode(), 0);
+        // The WAL was checkpointed (TRUNCATE) into the database file.
+        const QString wal = db + QStringLiteral("/dbs/default/data-wal");
+        QVERIFY(!QFileInfo::exists(wal) || QFileInfo(wal).size() == 0);
+        QVERIFY(QFileInfo::exists(db + QStringLiteral("/dbs/default/.sentinel")));
+
+        auto again = launch(db);
+        QVERIFY(again.port);
+        QCOMPARE(firstValue(roundTrip(again.port, executeBody("SELECT sum(x) FROM t"))), QByteArray("6"));
+        ::kill(static_cast<pid_t>(again.proc->processId()), SIGINT);
+        QVERIFY(again.proc->waitForFinished(40000));
+        QCOMPARE(again.proc->exitCode(), 0);
+    }
+
+    void killNineLosesNoAcknowledgedWrite()
+    {
+        QTemporaryDir dir;
+        const QString db = dir.filePath(QStringLiteral("data"));
+        auto srv = launch(db);
+        QVERIFY(srv.port);
+        QVERIFY(!roundTrip(srv.port, executeBody("CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)")).isEmpty());
+
+        // Four clients write continuously; every acknowledged id is remembered. Kill -9 mid-flight.
+        constexpr int CLIENTS = 4;
+        QList<qint64> acked;
+        std::vector<std::unique_ptr<QTcpSocket>> sockets;
+        std::vector<QByteArray> buffers(CLIENTS);
+        std::vector<qint64> inFlight(CLIENTS, -1);
+        qint64 nextId = 1;
+        auto send = [&](int i) {
+            inFlight[i] = nextId++;
+            sockets[i]->write(post("/v2/pipeline", executeBody("INSERT INTO t VALUES (" + QByteArray::number(inFlight[i])
+                                                               + ", randomblob(200))")));
+        };
+        for (int i = 0; i < CLIENTS; ++i) {
+            sockets.push_back(std::make_unique<QTcpSocket>());
+            sockets[i]->connectToHost(QHostAddress::LocalHost, srv.port);
+            QVERIFY(sockets[i]->waitForConnected(5000));
+            send(i);
+        }
+        while (acked.size() < 400) {
+            bool progressed = false;
+            for (int i = 0; i < CLIENTS; ++i) {
+                if (!sockets[i]->waitForReadyRead(5))
+                    continue;
+                buffers[i] += sockets[i]->readAll();
+                while (auto r = takeResponse(buffers[i])) {
+                    QCOMPARE(r->status, 200);
+                    QVERIFY2(r->body.contains("\"affected_row_count\":1"), r->body.constData());
+                    acked.append(inFlight[i]);
+                    progressed = true;
+                    send(i);
+                }
+            }
+            QVERIFY(progressed || srv.proc->state() == QProcess::Running);
+        }
+        ::kill(static_cast<pid_t>(srv.proc->processId()), SIGKILL);
+        QVERIFY(srv.proc->waitForFinished(10000));
+
+        auto again = launch(db);
+        QVERIFY(again.port);
+        QCOMPARE(firstValue(roundTrip(again.port, executeBody("PRAGMA integrity_check"))), QByteArray("ok"));
+        QByteArray ids;
+        for (qint64 id : acked)
+            ids += QByteArray::number(id) + ",";
+        ids.chop(1);
+        QCOMPARE(firstValue(roundTrip(again.port, executeBody("SELECT count(*) FROM t WHERE id IN (" + ids + ")"))),
+                 QByteArray::number(acked.size()));
+        ::kill(static_cast<pid_t>(again.proc->processId()), SIGTERM);
+        QVERIFY(again.proc->waitForFinished(40000));
+        QCOMPARE(again.proc->exitCode(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProcess)
+#include "tst_process.moc"
