@@ -158,6 +158,8 @@ private slots:
             buffer += s.readAll();
             answer = takeResponse(buffer);
         }
+        if (!answer)
+            qWarning() << "server output:" << srv.proc->readAll() << "client got:" << buffer << s.errorString();
         QVERIFY(answer);
         QCOMPARE(answer->status, 200);
         QCOMPARE(firstValue(answer->body), QByteArray("1500000"));

@@ -94,6 +94,7 @@ private:
     bool namespaceWriteLocked(const QString &ns, const Session *except) const;
 
     // Running (pipelinerun.cpp).
+    ExecLimits limitsFor(const PipelineRun &run) const;
     void runPipeline(std::unique_ptr<PipelineRun> run);
     void finishPipeline(PipelineRun &run);
     void failPipeline(PipelineRun &run, http::Response response);

@@ -62,7 +62,7 @@ struct ProtocolError
 class Executor
 {
 public:
-    Executor(Session &session, const ExecLimits &limits) : m_session(session), m_limits(limits) { }
+    Executor(Session &session, ExecLimits limits) : m_session(session), m_limits(std::move(limits)) { }
 
     // The SQL text of a statement: `sql`, or the stored text for `sql_id`. Protocol errors as sqld.
     std::variant<QByteArray, ProtocolError> resolveSql(const std::optional<QByteArray> &sql,
@@ -82,7 +82,7 @@ private:
     bool bindArgs(sqlite3_stmt *stmt, const sql::StatementInfo &info, const Stmt &s, Error *error);
 
     Session &m_session;
-    const ExecLimits &m_limits;
+    ExecLimits m_limits;
 };
 
 } // namespace qsqld::hrana

@@ -258,6 +258,13 @@ void Engine::legacyQuery(Job job)
 
 // ---- Running ------------------------------------------------------------------------------------------------
 
+ExecLimits Engine::limitsFor(const PipelineRun &run) const
+{
+    ExecLimits limits = m_limits;
+    limits.cancel = run.cancel;
+    return limits;
+}
+
 void Engine::failPipeline(PipelineRun &run, http::Response response)
 {
     if (run.streamId)
@@ -312,8 +319,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 return;
             }
         }
-        Executor exec(*run->ownSession, m_limits);
-        m_limits.cancel = run->cancel;
+        Executor exec(*run->ownSession, limitsFor(*run));
         if (run->kind == K::Legacy) {
             if (legacy::run(*run, exec) == BatchState::Park)
                 return park(std::move(run));
@@ -398,11 +404,10 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         m_streams[run->streamId].inUse = true;
     }
-    m_limits.cancel = run->cancel;
 
     if (run->kind == K::Cursor) {
         Stream &stream = m_streams[run->streamId];
-        Executor exec(*stream.session, m_limits);
+        Executor exec(*stream.session, limitsFor(*run));
         if (!run->batch) {
             size_t failedStep = 0;
             auto prepared = prepareBatch(run->cursorBatch, exec, &failedStep);
@@ -487,7 +492,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             return failPipeline(*run, http::Response::text(400, "Stream for this baton was closed"));
         Stream &stream = m_streams[run->streamId];
         Session &session = *stream.session;
-        Executor exec(session, m_limits);
+        Executor exec(session, limitsFor(*run));
 
         switch (r.type) {
         case T::Execute: {

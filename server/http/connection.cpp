@@ -50,6 +50,8 @@ Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const Connec
     connect(socket, &QTcpSocket::readyRead, this, &Connection::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &Connection::close);
     connect(socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+        if (e == QAbstractSocket::SocketTimeoutError)
+            return; // a zero-timeout poll (closeWhenIdle), not a failure
         if (e != QAbstractSocket::RemoteHostClosedError)
             qCDebug(lcHttp) << "socket error" << e;
         close();
@@ -260,8 +262,15 @@ void Connection::releaseCharge(qint64 bytes)
 
 void Connection::closeWhenIdle()
 {
+    // Requests the client already sent are still answered; nothing after them is read.
+    if (m_socket && !m_closed && m_socket->bytesAvailable() == 0)
+        m_socket->waitForReadyRead(0); // pull what the kernel already holds (a just-accepted socket has read nothing)
+    if (m_socket && !m_closed && m_socket->bytesAvailable() > 0) {
+        m_buffer.append(m_socket->readAll());
+        processBuffer();
+    }
     m_closing = true;
-    if (m_pending.empty())
+    if (m_pending.empty() && !m_closed)
         close();
 }
 

@@ -18,6 +18,9 @@ bool Listener::start(const QHostAddress &host, quint16 port, QString *error)
 
 void Listener::stopAccepting()
 {
+    // Connections the kernel already accepted are still taken in, so that their requests are answered.
+    while (isListening() && waitForNewConnection(0)) {
+    }
     close();
 }
 

@@ -67,6 +67,7 @@ void ServerRuntime::installUserRoutes(http::Router &r)
         dispatchUser(std::move(ctx), [](Engine &e, Job &&job) { e.legacyQuery(std::move(job)); });
     });
     // A plain GET / is 404 as in sqld (the WebSocket upgrade on this path arrives with Hrana over WebSocket).
+    r.add("GET", "/", [](RouteContext &&ctx) { ctx.reply(Response::empty(404)); });
     r.add("GET", "/v1", [](RouteContext &&ctx) { ctx.reply(Response::text(200, "This is sqld HTTP API v1")); });
     r.add("GET", "/v2", [](RouteContext &&ctx) { ctx.reply(Response::text(200, HRANA_HELLO)); });
     r.add("GET", "/v3", [](RouteContext &&ctx) { ctx.reply(Response::text(200, HRANA_HELLO)); });

@@ -164,6 +164,8 @@ bool ServerRuntime::start(QString *error)
                                                          .arg(httpPort())
                                 << "data in" << QDir(m_config.dbPath).absolutePath() << "with" << nWorkers
                                 << "worker threads";
+    qCWarning(lcRuntime).noquote() << "AUTHENTICATION IS OFF: anyone who can reach port" << httpPort()
+                         << "can read and write every namespace (JWT auth is not available in this build yet)";
     if (m_adminListener)
         qCInfo(lcRuntime).noquote() << "admin API on"
                                     << u"http://%1:%2"_s.arg(m_config.adminListen->host.toString()).arg(adminPort());
@@ -183,7 +185,7 @@ quint16 ServerRuntime::adminPort() const
 void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
                              std::function<void(hrana::Engine &, hrana::Job &&)> op)
 {
-    if (m_stopping) {
+    if (m_stopped) { // while stopping, requests already received still run
         ctx.reply(http::Response::error(503, "Namespace store has shutdown"));
         return;
     }
