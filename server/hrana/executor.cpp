@@ -23,8 +23,27 @@ Error manyStatements()
     return {"SQL string contains more than one statement", "SQL_MANY_STATEMENTS"};
 }
 
-Error fromDb(const db::DbError &e, bool prepare)
+Error fromDb(const db::DbError &e, bool prepare, bool syntaxAsParseError)
 {
+    // A syntax error SQLite finds (past the leading keywords sqld's classifier checks) is still a parse error,
+    // reported in sqld's form: "syntax error around L<line>:<col>: `<token>`".
+    if (prepare && syntaxAsParseError && e.primary() == SQLITE_ERROR
+        && (e.message.endsWith(": syntax error") || e.message.startsWith("unrecognized token")
+            || e.message == "incomplete input")) {
+        const qsizetype offset = e.offset >= 0 ? e.offset : e.sql.size();
+        const QByteArray before = e.sql.left(offset);
+        const qsizetype line = before.count('\n') + 1;
+        const qsizetype col = offset - (before.lastIndexOf('\n') + 1) + 1;
+        QByteArray token;
+        const qsizetype q1 = e.message.indexOf('"');
+        const qsizetype q2 = e.message.lastIndexOf('"');
+        if (q1 >= 0 && q2 > q1)
+            token = e.message.mid(q1 + 1, q2 - q1 - 1);
+        if (e.message == "incomplete input")
+            return parse(QStringLiteral("unexpected end of input"));
+        return parse(QString::fromUtf8("syntax error around L" + QByteArray::number(line) + ":"
+                                       + QByteArray::number(col) + ": `" + token + "`"));
+    }
     // SQLite 3.40 gives no offset for "no such table"; point at the name like sqld (libSQL) does.
     if (prepare && e.primary() == SQLITE_ERROR && e.offset < 0 && e.message.startsWith("no such table: ")
         && !e.sql.isEmpty()) {
@@ -54,6 +73,14 @@ Error responseTooLarge()
 }
 
 } // namespace errors
+
+std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info)
+{
+    if (info.kind != sql::StatementClass::Attach)
+        return std::nullopt;
+    return ProtocolError{"Authorization forbidden: Namespace `" + info.attachTarget + "` doesn't allow attach", 403,
+                         true};
+}
 
 namespace {
 
@@ -182,9 +209,10 @@ bool Executor::bindArgs(sqlite3_stmt *stmt, const sql::StatementInfo &info, cons
         return false;
     }
     const int count = sqlite3_bind_parameter_count(stmt);
-    if (static_cast<qsizetype>(s.args.size()) > count) {
+    const auto given = static_cast<qsizetype>(std::max(s.args.size(), s.namedArgs.size()));
+    if (given > count) {
         *error = argsError("too many parameters, expected " + QByteArray::number(count) + " found "
-                           + QByteArray::number(static_cast<qsizetype>(s.args.size())));
+                           + QByteArray::number(given));
         return false;
     }
     const bool isExplain = info.sql.trimmed().left(7).toUpper() == "EXPLAIN";
@@ -253,6 +281,7 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
 
     StmtResult &r = out.result;
     r.cols = columnsOf(raw);
+    out.started = true;
     const int ncols = static_cast<int>(r.cols.size());
     qsizetype size = 64;
     for (const Column &c : r.cols)
@@ -283,7 +312,6 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
         conn.clearDeadline();
         out.status = (e.primary() == SQLITE_BUSY && rowsReturned == 0) ? StepStatus::Busy : StepStatus::Error;
         out.error = errors::fromDb(e, false);
-        r.rows.clear();
         return out;
     }
     conn.clearDeadline();
@@ -311,7 +339,7 @@ DescribeResult Executor::describe(const QByteArray &sql, Error *error)
     if (rc != SQLITE_OK) {
         db::DbError e = m_session.conn.lastError();
         e.sql = sql;
-        *error = errors::fromDb(e, true);
+        *error = errors::fromDb(e, true, false);
         return d;
     }
     if (!raw) {

@@ -40,6 +40,7 @@ enum class StepStatus { Ok, Error, Busy };
 struct StmtOutcome
 {
     StepStatus status = StepStatus::Ok;
+    bool started = false; // prepared and bound: `result.cols` (and rows so far) are valid even on error
     StmtResult result;
     Error error;
 };
@@ -48,7 +49,9 @@ namespace errors {
 Error parse(const QString &detail);       // SQL_PARSE_ERROR
 Error noStatement();                      // SQL_NO_STATEMENT
 Error manyStatements();                   // SQL_MANY_STATEMENTS
-Error fromDb(const db::DbError &e, bool prepare);
+// `prepare`: the error came from preparing; `syntaxAsParseError`: report SQLite syntax errors as SQL_PARSE_ERROR
+// (as sqld's own parser would) rather than SQL_INPUT_ERROR (describe skips sqld's parser, so it keeps the latter).
+Error fromDb(const db::DbError &e, bool prepare, bool syntaxAsParseError = true);
 Error transactionTimeout();               // TRANSACTION_TIMEOUT
 Error responseTooLarge();                 // RESPONSE_TOO_LARGE
 } // namespace errors
@@ -57,7 +60,12 @@ Error responseTooLarge();                 // RESPONSE_TOO_LARGE
 struct ProtocolError
 {
     QByteArray message;
+    int status = 400;       // 400 text/plain; 403 for a forbidden statement
+    bool jsonError = false; // {"error": message} instead of text/plain
 };
+
+// sqld refuses ATTACH of a namespace whose config does not allow it (none does yet): a whole-request 403.
+std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info);
 
 class Executor
 {

@@ -12,16 +12,6 @@ namespace {
 
 constexpr int MAX_COND_DEPTH = 64; // deeper condition trees are refused (no unbounded recursion)
 
-QByteArray versionName(Version v)
-{
-    return "hrana" + QByteArray::number(static_cast<int>(v));
-}
-
-QByteArray notSupported(const char *what, Version min)
-{
-    return QByteArray(what) + " is only supported in protocol version " + versionName(min) + " and higher";
-}
-
 QByteArray deser(const QByteArray &detail)
 {
     return "Cannot deserialize client message from JSON: " + detail;
@@ -124,10 +114,7 @@ bool decodeCond(const QJsonValue &v, BatchCond *out, Version version, int depth,
         return true;
     }
     if (type == u"is_autocommit") {
-        if (version < Version::V3) {
-            *error = notSupported("The `is_autocommit` condition", Version::V3);
-            return false;
-        }
+        // The protocol version is checked when the batch runs, as sqld does.
         out->type = BatchCond::Type::IsAutocommit;
         return true;
     }
@@ -183,11 +170,7 @@ bool decodeStreamRequest(const QJsonValue &v, StreamRequest *out, Version versio
         return true;
     }
     if (type == u"get_autocommit") {
-        if (version < Version::V3) {
-            *error = notSupported("The `get_autocommit` request", Version::V3);
-            return false;
-        }
-        out->type = T::GetAutocommit;
+        out->type = T::GetAutocommit; // version checked when it runs, as sqld does
         return true;
     }
     if (type.isEmpty() && !o.contains(QLatin1StringView("type"))) {
@@ -199,6 +182,12 @@ bool decodeStreamRequest(const QJsonValue &v, StreamRequest *out, Version versio
 }
 
 } // namespace
+
+QByteArray notSupported(const char *what, Version min)
+{
+    return QByteArray(what) + " is only supported in protocol version hrana" + QByteArray::number(static_cast<int>(min))
+        + " and higher";
+}
 
 bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error)
 {

@@ -31,6 +31,9 @@ Decoded<Batch> decodeV1Batch(const QByteArray &body);
 // Building blocks, exposed for the WebSocket protocol. `path` names the position for error texts.
 bool decodeStmt(const QJsonValue &v, Stmt *out, QByteArray *error);
 bool decodeBatch(const QJsonValue &v, Batch *out, Version version, QByteArray *error);
+
+// "<what> is only supported in protocol version hrana<N> and higher" (a protocol error).
+QByteArray notSupported(const char *what, Version min);
 bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error);
 
 } // namespace qsqld::hrana

@@ -105,6 +105,8 @@ std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArr
         if (list.isEmpty())
             return http::Response::error(400, "Failed to parse query: `empty statement`");
         st.info = std::move(list.first());
+        if (auto forbidden = forbiddenStatement(st.info))
+            return http::Response::error(forbidden->status, forbidden->message);
         using C = sql::StatementClass;
         if (st.info.kind == C::Release)
             return http::Response::error(400, "savepoints are not supported in HTTP API, use hrana protocol instead");
@@ -136,7 +138,8 @@ BatchState run(PipelineRun &run, Executor &exec)
             else if (out.error.code == "SQL_INPUT_ERROR") {
                 const qsizetype at = msg.lastIndexOf(" (at offset ");
                 const QByteArray offset = msg.mid(at + 12).chopped(1);
-                msg = msg.mid(16, at - 16) + " in " + st.info.sql + " at offset " + offset;
+                constexpr qsizetype PREFIX = sizeof("SQL input error: ") - 1;
+                msg = msg.mid(PREFIX, at - PREFIX) + " in " + st.info.sql + " at offset " + offset;
             }
             w.key("error");
             w.string(msg);

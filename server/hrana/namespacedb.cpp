@@ -41,7 +41,6 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
         return nullptr;
     }
     sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, MAX_ROW_SIZE);
-    sqlite3_limit(raw, SQLITE_LIMIT_ATTACHED, 0); // ATTACH of namespaces arrives with auth (allow_attach)
     sqlite3_create_function_v2(raw, "libsql_server_database_name", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                new QByteArray(name.toUtf8()), &databaseNameFunction, nullptr, nullptr, &deleteName);
     return session;

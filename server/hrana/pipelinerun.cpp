@@ -14,6 +14,22 @@ namespace {
 constexpr int MAX_STORED_SQL = 50;          // per HTTP stream, as sqld
 constexpr qsizetype MAX_STORED_SQL_BYTES = 64 * 1024; // sqld: 5000 bytes; raised (spec §16.5)
 
+bool usesIsAutocommit(const BatchCond &c)
+{
+    if (c.type == BatchCond::Type::IsAutocommit)
+        return true;
+    for (const BatchCond &sub : c.conds) {
+        if (usesIsAutocommit(sub))
+            return true;
+    }
+    return false;
+}
+
+http::Response protocolErrorResponse(const ProtocolError &pe)
+{
+    return pe.jsonError ? http::Response::error(pe.status, pe.message) : http::Response::text(pe.status, pe.message);
+}
+
 bool condRefsValid(const BatchCond &c, size_t current)
 {
     switch (c.type) {
@@ -108,7 +124,7 @@ int v1Status(const Error &e)
 } // namespace
 
 std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
-                                                              size_t *failedStep)
+                                                              Version version, size_t *failedStep)
 {
     BatchProgress p;
     p.infos.reserve(batch.steps.size());
@@ -116,6 +132,8 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
         const BatchStep &step = batch.steps[i];
         if (step.condition && !condRefsValid(*step.condition, i))
             return ProtocolError{"Invalid reference to step in a batch condition"};
+        if (step.condition && version < Version::V3 && usesIsAutocommit(*step.condition))
+            return ProtocolError{notSupported("BatchCond of type `is_autocommit`", Version::V3)};
         auto text = exec.resolveSql(step.stmt.sql, step.stmt.sqlId);
         if (auto *pe = std::get_if<ProtocolError>(&text))
             return *pe;
@@ -127,6 +145,8 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
         if (!step.stmt.args.empty() && !step.stmt.namedArgs.empty())
             return Error{"Specifying both positional and named arguments is not supported",
                          "ARGS_BOTH_POSITIONAL_AND_NAMED"};
+        if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+            return *forbidden;
         p.infos.push_back(std::get<sql::StatementInfo>(std::move(info)));
     }
     p.ok.assign(batch.steps.size(), false);
@@ -334,10 +354,12 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                     return failPipeline(*run, http::Response::text(400, "Either `sql` or `sql_id` are required"));
                 auto text = exec.resolveSql(run->v1Stmt.sql, std::nullopt);
                 if (auto *pe = std::get_if<ProtocolError>(&text))
-                    return failPipeline(*run, http::Response::text(400, pe->message));
+                    return failPipeline(*run, protocolErrorResponse(*pe));
                 auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
                 if (auto *e = std::get_if<Error>(&info))
                     return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
+                if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+                    return failPipeline(*run, protocolErrorResponse(*forbidden));
                 run->v1Info = std::get<sql::StatementInfo>(std::move(info));
             }
             StmtOutcome out = exec.run(*run->v1Info, run->v1Stmt, run->v1Stmt.wantRows);
@@ -356,9 +378,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         // V1Batch
         if (!run->batch) {
-            auto prepared = prepareBatch(run->v1Batch, exec);
+            auto prepared = prepareBatch(run->v1Batch, exec, Version::V1);
             if (auto *pe = std::get_if<ProtocolError>(&prepared))
-                return failPipeline(*run, http::Response::text(400, pe->message));
+                return failPipeline(*run, protocolErrorResponse(*pe));
             if (auto *e = std::get_if<Error>(&prepared))
                 return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
             run->batch = std::get<BatchProgress>(std::move(prepared));
@@ -410,9 +432,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         Executor exec(*stream.session, limitsFor(*run));
         if (!run->batch) {
             size_t failedStep = 0;
-            auto prepared = prepareBatch(run->cursorBatch, exec, &failedStep);
+            auto prepared = prepareBatch(run->cursorBatch, exec, Version::V3, &failedStep);
             if (auto *pe = std::get_if<ProtocolError>(&prepared))
-                return failPipeline(*run, http::Response::text(400, pe->message));
+                return failPipeline(*run, protocolErrorResponse(*pe));
             if (auto *e = std::get_if<Error>(&prepared)) {
                 // qsqld: a step sqld's parser refuses gets a clean step_error entry instead of a 500.
                 const Error err = *e;
@@ -430,7 +452,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         const auto state = advanceBatch(*run->batch, run->cursorBatch, exec, m_limits.maxResponseSize,
                                         [&run](size_t step, StmtOutcome &out) {
-            if (out.status != StepStatus::Ok) {
+            // An error before the statement started is only a step_error; one while stepping follows the
+            // step_begin and the rows produced so far (sqld's entry order).
+            if (out.status != StepStatus::Ok && !out.started) {
                 run->cursorOut += cursorLine([&](util::JsonWriter &w) {
                     w.key("type"); w.string("step_error");
                     w.key("step"); w.unsignedInteger(step);
@@ -452,6 +476,15 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                         writeValue(w, v);
                     w.endArray();
                 });
+            }
+            if (out.status != StepStatus::Ok) {
+                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
+                    w.key("type"); w.string("step_error");
+                    w.key("step"); w.unsignedInteger(step);
+                    w.key("error"); writeError(w, out.error);
+                });
+                out.result.rows.clear();
+                return;
             }
             run->cursorOut += cursorLine([&](util::JsonWriter &w) {
                 w.key("type"); w.string("step_end");
@@ -481,11 +514,25 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         const StreamRequest &r = run->req.requests[run->next];
         using T = StreamRequest::Type;
         if (r.type == T::Close) {
+            if (run->streamId && m_streams.count(run->streamId))
+                run->closedSql = m_streams[run->streamId].session->storedSql;
             if (run->streamId)
                 destroyStream(run->streamId, false);
             run->streamId = 0;
             run->streamClosed = true;
             run->results.push_back(okResult("close"));
+            continue;
+        }
+        if (run->streamClosed && (r.type == T::StoreSql || r.type == T::CloseSql)) {
+            // These touch no database, so they still work after close (sqld keeps the texts with the stream).
+            if (r.type == T::StoreSql && run->closedSql.contains(*r.sqlId))
+                return failPipeline(*run, http::Response::text(400, "SQL text " + QByteArray::number(*r.sqlId)
+                                                                      + " already exists"));
+            if (r.type == T::StoreSql)
+                run->closedSql.insert(*r.sqlId, *r.sql);
+            else
+                run->closedSql.remove(*r.sqlId);
+            run->results.push_back(okResult(r.type == T::StoreSql ? "store_sql" : "close_sql"));
             continue;
         }
         if (run->streamClosed)
@@ -498,12 +545,14 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         case T::Execute: {
             auto text = exec.resolveSql(r.stmt.sql, r.stmt.sqlId);
             if (auto *pe = std::get_if<ProtocolError>(&text))
-                return failPipeline(*run, http::Response::text(400, pe->message));
+                return failPipeline(*run, protocolErrorResponse(*pe));
             auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
             if (auto *e = std::get_if<Error>(&info)) {
                 run->results.push_back(errorResult(*e));
                 break;
             }
+            if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+                return failPipeline(*run, protocolErrorResponse(*forbidden));
             if (std::exchange(session.txnTimedOut, false)) {
                 run->results.push_back(errorResult(errors::transactionTimeout()));
                 break;
@@ -523,9 +572,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         case T::Batch: {
             if (!run->batch) {
-                auto prepared = prepareBatch(r.batch, exec);
+                auto prepared = prepareBatch(r.batch, exec, run->version);
                 if (auto *pe = std::get_if<ProtocolError>(&prepared))
-                    return failPipeline(*run, http::Response::text(400, pe->message));
+                    return failPipeline(*run, protocolErrorResponse(*pe));
                 if (auto *e = std::get_if<Error>(&prepared)) {
                     run->results.push_back(errorResult(*e));
                     break;
@@ -550,13 +599,17 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             if (run->seqIndex < 0) {
                 auto text = exec.resolveSql(r.sql, r.sqlId);
                 if (auto *pe = std::get_if<ProtocolError>(&text))
-                    return failPipeline(*run, http::Response::text(400, pe->message));
+                    return failPipeline(*run, protocolErrorResponse(*pe));
                 auto analyzed = sql::analyze(std::get<QByteArray>(text));
                 if (auto *ae = std::get_if<sql::AnalysisError>(&analyzed)) {
                     run->results.push_back(errorResult(errors::parse(ae->message)));
                     break;
                 }
                 run->seqStmts = std::get<QList<sql::StatementInfo>>(std::move(analyzed));
+                for (const sql::StatementInfo &st : std::as_const(run->seqStmts)) {
+                    if (auto forbidden = forbiddenStatement(st))
+                        return failPipeline(*run, protocolErrorResponse(*forbidden));
+                }
                 run->seqIndex = 0;
             }
             std::optional<Error> failed;
@@ -577,7 +630,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         case T::Describe: {
             auto text = exec.resolveSql(r.sql, r.sqlId);
             if (auto *pe = std::get_if<ProtocolError>(&text))
-                return failPipeline(*run, http::Response::text(400, pe->message));
+                return failPipeline(*run, protocolErrorResponse(*pe));
             Error err;
             DescribeResult d = exec.describe(std::get<QByteArray>(text), &err);
             if (!err.code.isEmpty())
@@ -615,6 +668,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             run->results.push_back(okResult("close_sql"));
             break;
         case T::GetAutocommit: {
+            if (run->version < Version::V3)
+                return failPipeline(*run, http::Response::text(400, notSupported("The `get_autocommit` request",
+                                                                                 Version::V3)));
             const bool autocommit = session.conn.isAutocommit();
             run->results.push_back(okResult("get_autocommit", [autocommit](util::JsonWriter &w) {
                 w.key("is_autocommit");

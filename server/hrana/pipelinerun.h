@@ -9,6 +9,7 @@
 
 #include "http/response.h"
 
+#include <QHash>
 #include <QString>
 
 #include <chrono>
@@ -35,7 +36,7 @@ enum class BatchState { Done, Park, TooLarge };
 // an Error fails the batch request.
 // `failedStep` (optional) receives the index of the step an Error belongs to.
 std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
-                                                              size_t *failedStep = nullptr);
+                                                              Version version, size_t *failedStep = nullptr);
 
 // Runs steps from `p.step` on. `onStep(step, outcome)` sees each executed step (cursor output), `onSkip` skipped ones.
 BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qint64 maxResponseSize,
@@ -65,6 +66,7 @@ struct PipelineRun
     bool streamClosed = false;
     size_t next = 0;
     std::vector<QByteArray> results;     // encoded StreamResults of finished requests
+    QHash<qint32, QByteArray> closedSql; // stored SQL texts after `close` (store_sql/close_sql still work)
     std::optional<BatchProgress> batch;  // the batch in progress
     QList<sql::StatementInfo> seqStmts;  // the sequence in progress
     qsizetype seqIndex = -1;
