@@ -190,74 +190,68 @@ BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qi
 
 // ---- Entry points -------------------------------------------------------------------------------------------
 
-void Engine::pipeline(Job job, Version version)
+namespace {
+
+// A run for `job`, or nullptr after answering a decode failure (a 400 text protocol error).
+template<typename T>
+std::unique_ptr<PipelineRun> startRun(Job &job, Decoded<T> &decoded, PipelineRun::Kind kind, Version version,
+                                      T **payload)
 {
-    auto decoded = decodePipeline(job.body, version);
     if (auto *err = std::get_if<DecodeError>(&decoded)) {
         job.reply(http::Response::text(400, err->message));
-        return;
+        return nullptr;
     }
     auto run = std::make_unique<PipelineRun>();
-    run->kind = PipelineRun::Kind::Pipeline;
+    run->kind = kind;
     run->version = version;
     run->ns = job.ns;
     run->reply = std::move(job.reply);
     run->cancel = std::move(job.cancel);
-    run->req = std::get<PipelineRequest>(std::move(decoded));
-    runPipeline(std::move(run));
+    *payload = &std::get<T>(decoded);
+    return run;
+}
+
+} // namespace
+
+void Engine::pipeline(Job job, Version version)
+{
+    auto decoded = decodePipeline(job.body, version);
+    PipelineRequest *req = nullptr;
+    if (auto run = startRun(job, decoded, PipelineRun::Kind::Pipeline, version, &req)) {
+        run->req = std::move(*req);
+        runPipeline(std::move(run));
+    }
 }
 
 void Engine::cursor(Job job)
 {
     auto decoded = decodeCursor(job.body);
-    if (auto *err = std::get_if<DecodeError>(&decoded)) {
-        job.reply(http::Response::text(400, err->message));
-        return;
+    CursorRequest *req = nullptr;
+    if (auto run = startRun(job, decoded, PipelineRun::Kind::Cursor, Version::V3, &req)) {
+        run->req.baton = std::move(req->baton);
+        run->cursorBatch = std::move(req->batch);
+        runPipeline(std::move(run));
     }
-    auto run = std::make_unique<PipelineRun>();
-    run->kind = PipelineRun::Kind::Cursor;
-    run->version = Version::V3;
-    run->ns = job.ns;
-    run->reply = std::move(job.reply);
-    run->cancel = std::move(job.cancel);
-    auto req = std::get<CursorRequest>(std::move(decoded));
-    run->req.baton = std::move(req.baton);
-    run->cursorBatch = std::move(req.batch);
-    runPipeline(std::move(run));
 }
 
 void Engine::v1Execute(Job job)
 {
     auto decoded = decodeV1Execute(job.body);
-    if (auto *err = std::get_if<DecodeError>(&decoded)) {
-        job.reply(http::Response::text(400, err->message));
-        return;
+    Stmt *stmt = nullptr;
+    if (auto run = startRun(job, decoded, PipelineRun::Kind::V1Execute, Version::V1, &stmt)) {
+        run->v1Stmt = std::move(*stmt);
+        runPipeline(std::move(run));
     }
-    auto run = std::make_unique<PipelineRun>();
-    run->kind = PipelineRun::Kind::V1Execute;
-    run->version = Version::V1;
-    run->ns = job.ns;
-    run->reply = std::move(job.reply);
-    run->cancel = std::move(job.cancel);
-    run->v1Stmt = std::get<Stmt>(std::move(decoded));
-    runPipeline(std::move(run));
 }
 
 void Engine::v1Batch(Job job)
 {
     auto decoded = decodeV1Batch(job.body);
-    if (auto *err = std::get_if<DecodeError>(&decoded)) {
-        job.reply(http::Response::text(400, err->message));
-        return;
+    Batch *batch = nullptr;
+    if (auto run = startRun(job, decoded, PipelineRun::Kind::V1Batch, Version::V1, &batch)) {
+        run->v1Batch = std::move(*batch);
+        runPipeline(std::move(run));
     }
-    auto run = std::make_unique<PipelineRun>();
-    run->kind = PipelineRun::Kind::V1Batch;
-    run->version = Version::V1;
-    run->ns = job.ns;
-    run->reply = std::move(job.reply);
-    run->cancel = std::move(job.cancel);
-    run->v1Batch = std::get<Batch>(std::move(decoded));
-    runPipeline(std::move(run));
 }
 
 void Engine::legacyQuery(Job job)

@@ -145,6 +145,15 @@ bool RequestParser::parseHead(const QByteArray &head)
     return true;
 }
 
+bool RequestParser::consumeBody(QByteArray &buffer)
+{
+    const qsizetype n = std::min<qsizetype>(m_remaining, buffer.size());
+    m_req.body.append(buffer.constData(), n);
+    buffer.remove(0, n);
+    m_remaining -= n;
+    return m_remaining == 0;
+}
+
 RequestParser::State RequestParser::feed(QByteArray &buffer)
 {
     for (;;) {
@@ -178,16 +187,11 @@ RequestParser::State RequestParser::feed(QByteArray &buffer)
                 return m_state;
             break;
         }
-        case State::Body: {
-            const qsizetype n = std::min<qsizetype>(m_remaining, buffer.size());
-            m_req.body.append(buffer.constData(), n);
-            buffer.remove(0, n);
-            m_remaining -= n;
-            if (m_remaining > 0)
+        case State::Body:
+            if (!consumeBody(buffer))
                 return m_state;
             m_state = State::Complete;
             break;
-        }
         case State::ChunkSize: {
             const qsizetype eol = buffer.indexOf('\n');
             if (eol < 0) {
@@ -210,16 +214,11 @@ RequestParser::State RequestParser::feed(QByteArray &buffer)
             m_state = size == 0 ? State::Trailers : State::ChunkData;
             break;
         }
-        case State::ChunkData: {
-            const qsizetype n = std::min<qsizetype>(m_remaining, buffer.size());
-            m_req.body.append(buffer.constData(), n);
-            buffer.remove(0, n);
-            m_remaining -= n;
-            if (m_remaining > 0)
+        case State::ChunkData:
+            if (!consumeBody(buffer))
                 return m_state;
             m_state = State::ChunkDataEnd;
             break;
-        }
         case State::ChunkDataEnd: {
             if (buffer.size() < 2 && !buffer.startsWith('\n'))
                 return m_state;

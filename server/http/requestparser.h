@@ -31,6 +31,7 @@ public:
 
 private:
     bool parseHead(const QByteArray &head);
+    bool consumeBody(QByteArray &buffer); // moves up to m_remaining bytes into the body; true when none remain
     State fail(int status, const char *text);
 
     qsizetype m_maxBody;

@@ -12,18 +12,9 @@
 
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import * as hrana from "@libsql/hrana-client";
 
-const URL_ = process.env.QSQLD_URL;
-const ADMIN = process.env.QSQLD_ADMIN_URL;
-if (!URL_ || !ADMIN) {
-    throw new Error("QSQLD_URL and QSQLD_ADMIN_URL must be set (run this suite through harness.mjs)");
-}
-
-const suffix = randomBytes(4).toString("hex");
-let tableCounter = 0;
-const tbl = (name) => `${name}_${suffix}_${++tableCounter}`;
+import { URL_, ADMIN, tbl, suffix, createNamespace } from "./common.mjs";
 
 const V3_JSON_ENDPOINT = {
     versionPath: "v3",

@@ -4,29 +4,9 @@
 
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { createClient, LibsqlError, LibsqlBatchError } from "@libsql/client";
 
-const URL_ = process.env.QSQLD_URL;
-const ADMIN = process.env.QSQLD_ADMIN_URL;
-if (!URL_ || !ADMIN) {
-    throw new Error("QSQLD_URL and QSQLD_ADMIN_URL must be set (run this suite through harness.mjs)");
-}
-
-const suffix = randomBytes(4).toString("hex");
-let tableCounter = 0;
-const tbl = (name) => `${name}_${suffix}_${++tableCounter}`;
-
-/** Creates a namespace with the admin API (§12.2). */
-async function createNamespace(ns) {
-    const r = await fetch(`${ADMIN}/v1/namespaces/${encodeURIComponent(ns)}/create`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{}",
-    });
-    const body = await r.text();
-    assert.equal(r.status, 200, `creating namespace ${ns}: HTTP ${r.status} ${body}`);
-}
+import { URL_, ADMIN, tbl, suffix, createNamespace } from "./common.mjs";
 
 /** Collects every "sql" text found anywhere in a JSON value (stmt.sql, store_sql.sql, sequence.sql). */
 function collectSql(value, out) {

@@ -5,29 +5,10 @@
 
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { connect, DatabaseError } from "@tursodatabase/serverless";
 import { createClient as createCompatClient, LibsqlError as CompatLibsqlError } from "@tursodatabase/serverless/compat";
 
-const URL_ = process.env.QSQLD_URL;
-const ADMIN = process.env.QSQLD_ADMIN_URL;
-if (!URL_ || !ADMIN) {
-    throw new Error("QSQLD_URL and QSQLD_ADMIN_URL must be set (run this suite through harness.mjs)");
-}
-
-const suffix = randomBytes(4).toString("hex");
-let tableCounter = 0;
-const tbl = (name) => `${name}_${suffix}_${++tableCounter}`;
-
-async function createNamespace(ns) {
-    const r = await fetch(`${ADMIN}/v1/namespaces/${encodeURIComponent(ns)}/create`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{}",
-    });
-    const body = await r.text();
-    assert.equal(r.status, 200, `creating namespace ${ns}: HTTP ${r.status} ${body}`);
-}
+import { URL_, ADMIN, tbl, suffix, createNamespace } from "./common.mjs";
 
 async function expectDbError(promise, { code, message, messagePrefix }) {
     await assert.rejects(promise, (err) => {
