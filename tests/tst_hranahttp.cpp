@@ -1957,10 +1957,12 @@ void TestHranaHttp::adminList()
         if (r.status != 200 || r.header("content-type") != "application/json")
             return -2;
         const QJsonObject o = r.json();
-        if (o.keys() != QStringList { u"namespaces"_s })
+        if (o.keys() != QStringList { u"namespaces"_s, u"next"_s })
             return -3;
+        const QStringList fields { u"last_activity"_s, u"name"_s, u"query_count"_s, u"rows_read"_s,
+            u"rows_written"_s, u"size_bytes"_s };
         for (const QJsonValue &v : o[u"namespaces"_s].toArray()) {
-            if (v.toObject().keys() != QStringList { u"name"_s, u"size_bytes"_s } || !v[u"size_bytes"_s].isDouble())
+            if (v.toObject().keys() != fields || !v[u"size_bytes"_s].isDouble())
                 return -4;
             if (v[u"name"_s].toString().toUtf8() == ns)
                 return v[u"size_bytes"_s].toInteger();
@@ -1975,6 +1977,16 @@ void TestHranaHttp::adminList()
     const qint64 after = sizeOf("list1");
     QVERIFY2(after >= before + 300 * 1000,
         QByteArray(QByteArray::number(before) + " -> " + QByteArray::number(after)).constData());
+    // Usage counters reach the list within a couple of seconds (workers report once a second).
+    const auto entry = [this]() {
+        for (const QJsonValue &v : admin("GET", "/v1/namespaces").json()[u"namespaces"_s].toArray()) {
+            if (v[u"name"_s].toString() == u"list1"_s)
+                return v.toObject();
+        }
+        return QJsonObject();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(entry()[u"rows_written"_s].toInteger() >= 300, 5000);
+    QVERIFY(entry()[u"last_activity"_s].toString().endsWith(u'Z'));
     QVERIFY(deleteNs("list1"));
     QCOMPARE(sizeOf("list1"), -1);
 }

@@ -4,6 +4,7 @@
 #include "pipelinerun.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QMessageAuthenticationCode>
 #include <QRandomGenerator>
@@ -60,6 +61,7 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
     } else if (!QFile::exists(db->dir + u"/.sentinel")) {
         QFile(db->dir + u"/.sentinel").open(QIODevice::WriteOnly);
     }
+    db->stats.load(db->statsFile());
     NamespaceDb *raw = db.release();
     m_namespaces.insert(ns, raw);
     return raw;
@@ -203,9 +205,101 @@ QByteArray Engine::dropNamespace(const QString &ns)
     return {};
 }
 
+void Engine::saveStats(NamespaceDb &db)
+{
+    QByteArray error;
+    std::unique_ptr<Session> s;
+    if (!db.idle.empty()) {
+        s = std::move(db.idle.back());
+        db.idle.pop_back();
+    } else {
+        s = db.openSession(false, m_config.walAutocheckpoint, &error);
+    }
+    const qint64 bytes = s ? NamespaceDb::storageBytes(*s) : 0;
+    db.stats.save(db.statsFile(), bytes);
+    if (s)
+        db.idle.push_back(std::move(s));
+}
+
+QByteArray Engine::statsJson(const QString &ns, QByteArray *error)
+{
+    NamespaceDb *db = namespaceDb(ns, ns == u"default", error);
+    if (!db)
+        return {};
+    auto s = takeSession(ns, error);
+    if (!s)
+        return {};
+    const qint64 bytes = NamespaceDb::storageBytes(*s);
+    returnSession(ns, std::move(s));
+    return db->stats.toJson(bytes, QDateTime::currentMSecsSinceEpoch());
+}
+
+bool Engine::resetStats(const QString &ns, const QByteArray &kind)
+{
+    QByteArray error;
+    NamespaceDb *db = namespaceDb(ns, ns == u"default", &error);
+    if (!db)
+        return false;
+    if (kind == "top")
+        db->stats.resetTop();
+    else
+        db->stats.resetSlowest();
+    saveStats(*db);
+    return true;
+}
+
+QByteArray Engine::checkpoint(const QString &ns)
+{
+    NamespaceDb *db = m_namespaces.value(ns);
+    if (!db)
+        return {}; // not loaded: nothing to do (sqld answers 200 too)
+    QByteArray error;
+    auto s = takeSession(ns, &error);
+    if (!s)
+        return error;
+    db::DbError err;
+    // sqld vacuums when the file has at least 65,536 pages and more than half of them are free.
+    sqlite3_stmt *st = nullptr;
+    qint64 pages = 0, freePages = 0;
+    if (sqlite3_prepare_v2(s->conn.get(), "SELECT * FROM pragma_page_count, pragma_freelist_count", -1, &st,
+                           nullptr) == SQLITE_OK
+        && sqlite3_step(st) == SQLITE_ROW) {
+        pages = sqlite3_column_int64(st, 0);
+        freePages = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    QByteArray result;
+    if (pages >= 65536 && freePages * 2 > pages && !namespaceWriteLocked(ns, nullptr) && !s->conn.exec("VACUUM", &err))
+        result = "VACUUM failed: " + err.message;
+    if (result.isEmpty() && !s->conn.exec(namespaceWriteLocked(ns, nullptr) ? "PRAGMA wal_checkpoint(PASSIVE)"
+                                                                            : "PRAGMA wal_checkpoint(TRUNCATE)",
+                                          &err))
+        result = "checkpoint failed: " + err.message;
+    returnSession(ns, std::move(s));
+    return result;
+}
+
+QList<QPair<QString, NamespaceStats::Summary>> Engine::takeActivity()
+{
+    QList<QPair<QString, NamespaceStats::Summary>> out;
+    for (NamespaceDb *db : std::as_const(m_namespaces)) {
+        if (db->activitySent)
+            continue;
+        db->activitySent = true;
+        out.append({db->name, db->stats.summary()});
+    }
+    return out;
+}
+
 void Engine::tick()
 {
     const auto now = steady_clock::now();
+    if (++m_ticks % 5 == 0) { // stats.json every 5 s, as sqld
+        for (NamespaceDb *db : std::as_const(m_namespaces)) {
+            if (db->stats.dirty())
+                saveStats(*db);
+        }
+    }
     QList<quint64> expired;
     for (const auto &[sid, s] : m_streams) {
         if (!s.inUse && now - s.lastUsed > m_config.streamExpiry)
@@ -264,6 +358,10 @@ void Engine::shutdown()
         s.session.reset();
     m_streams.clear();
     checkpointAll(true);
+    for (NamespaceDb *db : std::as_const(m_namespaces)) {
+        if (db->stats.dirty())
+            saveStats(*db);
+    }
     qDeleteAll(m_namespaces);
     m_namespaces.clear();
 }

@@ -5,6 +5,7 @@
 // Thread rule: created, used and destroyed on its SqliteWorker thread only; callers post closures to it.
 
 #include "executor.h"
+#include "namespacestats.h"
 #include "protocol.h"
 
 #include "http/response.h"
@@ -65,6 +66,14 @@ public:
     QByteArray createNamespace(const QString &ns);
     QByteArray dropNamespace(const QString &ns);
 
+    // Usage statistics (sqld's stats JSON) of a namespace; empty with `error` set if it does not exist.
+    QByteArray statsJson(const QString &ns, QByteArray *error);
+    bool resetStats(const QString &ns, const QByteArray &kind); // "top" or "slowest"
+    // sqld's admin checkpoint: VACUUM when mostly free pages, then wal_checkpoint(TRUNCATE). Empty on success.
+    QByteArray checkpoint(const QString &ns);
+    // Summaries of namespaces used since the last call (for the registry's list and metrics).
+    QList<QPair<QString, NamespaceStats::Summary>> takeActivity();
+
     void tick();                   // stream expiry, write-lock timeouts, busy retries; call about once a second
     void checkpointAll(bool truncate);
     void shutdown();               // rolls back open streams, checkpoints (TRUNCATE), closes every connection
@@ -92,6 +101,7 @@ private:
     Stream *newStream(const QString &ns, QByteArray *error);
     void destroyStream(quint64 id, bool tombstone);
     bool namespaceWriteLocked(const QString &ns, const Session *except) const;
+    void saveStats(NamespaceDb &db);
 
     // Running (pipelinerun.cpp).
     ExecLimits limitsFor(const PipelineRun &run) const;
@@ -107,6 +117,7 @@ private:
     std::unordered_map<quint64, Stream> m_streams;
     QHash<quint64, std::chrono::steady_clock::time_point> m_expired; // tombstones for STREAM_EXPIRED
     quint64 m_nextStreamId = 1;
+    int m_ticks = 0;
     std::deque<std::unique_ptr<PipelineRun>> m_waiting;
 };
 

@@ -1,5 +1,9 @@
 #include "executor.h"
 
+#include "namespacestats.h"
+
+#include <QDateTime>
+
 #include <QString>
 
 namespace qsqld::hrana {
@@ -325,6 +329,9 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
     r.rowsRead = rowsReturned + static_cast<quint64>(sqlite3_stmt_status(raw, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0));
     r.queryDurationMs = static_cast<double>(duration_cast<microseconds>(steady_clock::now() - started).count()) / 1000.0;
     r.estimatedSize = size;
+    if (m_limits.stats)
+        m_limits.stats->record(info.sql, r.rowsRead, r.rowsWritten, r.queryDurationMs,
+                               QDateTime::currentMSecsSinceEpoch());
     return out;
 }
 

@@ -17,6 +17,8 @@
 
 namespace qsqld::hrana {
 
+class NamespaceStats;
+
 // A SQLite connection plus the Hrana state that lives as long as a stream: stored SQL texts and
 // the "rolled back by force" flag. Owned by the worker's namespace state.
 struct Session
@@ -31,6 +33,7 @@ struct ExecLimits
 {
     qint64 maxResponseSize = 10'000'000;
     util::ResponseBudget *budget = nullptr; // --max-total-response-size, shared by all workers
+    NamespaceStats *stats = nullptr;        // the namespace's usage counters (worker-owned)
     std::chrono::milliseconds statementTimeout{30'000};
     std::shared_ptr<db::CancelToken> cancel;
 };

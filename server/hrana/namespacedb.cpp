@@ -46,6 +46,23 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
     return session;
 }
 
+qint64 NamespaceDb::storageBytes(Session &s)
+{
+    qint64 pages = 0, freePages = 0, pageSize = 4096;
+    auto pragma = [&s](const char *sql) -> qint64 {
+        sqlite3_stmt *st = nullptr;
+        qint64 v = 0;
+        if (sqlite3_prepare_v2(s.conn.get(), sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return v;
+    };
+    pages = pragma("PRAGMA page_count");
+    freePages = pragma("PRAGMA freelist_count");
+    pageSize = pragma("PRAGMA page_size");
+    return (pages - freePages) * pageSize;
+}
+
 QByteArray initializeDatabase(const QString &dir)
 {
     if (!QDir().mkpath(dir))

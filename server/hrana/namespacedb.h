@@ -4,6 +4,7 @@
 // Worker thread only.
 
 #include "executor.h"
+#include "namespacestats.h"
 
 #include <QString>
 
@@ -18,6 +19,12 @@ struct NamespaceDb
     QString dir;   // <dbs>/<name>
     QString file;  // <dbs>/<name>/data
     std::vector<std::unique_ptr<Session>> idle;
+    NamespaceStats stats;
+    bool activitySent = true; // the registry has seen the latest summary
+
+    QString statsFile() const { return dir + QStringLiteral("/stats.json"); }
+    // (page_count - freelist_count) * page_size, measured on `s`, as sqld's storage_bytes_used.
+    static qint64 storageBytes(Session &s);
 
     // Opens a new configured session (WAL, synchronous=NORMAL, sqld's limits and functions).
     std::unique_ptr<Session> openSession(bool create, bool walAutocheckpoint, QByteArray *error) const;

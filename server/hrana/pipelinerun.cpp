@@ -4,6 +4,7 @@
 #include "jsondecode.h"
 #include "jsonencode.h"
 #include "legacy.h"
+#include "namespacedb.h"
 
 namespace qsqld::hrana {
 
@@ -276,6 +277,10 @@ ExecLimits Engine::limitsFor(const PipelineRun &run) const
 {
     ExecLimits limits = m_limits;
     limits.cancel = run.cancel;
+    if (NamespaceDb *db = m_namespaces.value(run.ns)) {
+        limits.stats = &db->stats;
+        db->activitySent = false;
+    }
     return limits;
 }
 

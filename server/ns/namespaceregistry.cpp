@@ -3,6 +3,9 @@
 #include "namespacename.h"
 
 #include <QDir>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QFileInfo>
 
 namespace qsqld::ns {
@@ -12,8 +15,20 @@ void NamespaceRegistry::scan()
     m_names.clear();
     const QDir dir(m_dbsDir);
     for (const QString &entry : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
-        if (validateName(entry.toUtf8()).isEmpty() && QFileInfo::exists(dir.filePath(entry + u"/data")))
-            m_names.insert(entry);
+        if (!validateName(entry.toUtf8()).isEmpty() || !QFileInfo::exists(dir.filePath(entry + u"/data")))
+            continue;
+        m_names.insert(entry);
+        // Counters carried over from the last run (sqld's stats.json fields, plus qsqld's last_activity_ms).
+        QFile stats(dir.filePath(entry + u"/stats.json"));
+        if (stats.open(QIODevice::ReadOnly)) {
+            const QJsonObject o = QJsonDocument::fromJson(stats.read(1 << 20)).object();
+            Activity a;
+            a.rowsRead = static_cast<quint64>(o.value(QLatin1StringView("rows_read")).toInteger());
+            a.rowsWritten = static_cast<quint64>(o.value(QLatin1StringView("rows_written")).toInteger());
+            a.queryCount = static_cast<quint64>(o.value(QLatin1StringView("query_count")).toInteger());
+            a.lastActivityMs = o.value(QLatin1StringView("last_activity_ms")).toInteger();
+            m_activity.insert(entry, a);
+        }
     }
 }
 
@@ -40,6 +55,7 @@ NamespaceRegistry::Usage NamespaceRegistry::usage(const QString &name) const
     u.name = name;
     const QString base = m_dbsDir + u'/' + name + u"/data";
     u.sizeBytes = QFileInfo(base).size() + QFileInfo(base + u"-wal").size();
+    u.activity = m_activity.value(name);
     return u;
 }
 

@@ -4,6 +4,7 @@
 // sqld uses, so an existing sqld volume is picked up), and kept current by the admin API.
 // Thread rule: I/O thread only.
 
+#include <QHash>
 #include <QSet>
 #include <QString>
 #include <QStringList>
@@ -20,21 +21,35 @@ public:
     bool busy(const QString &name) const { return m_busy.contains(name); } // being created or deleted
     void setBusy(const QString &name, bool busy);
     void add(const QString &name) { m_names.insert(name); }
-    void remove(const QString &name) { m_names.remove(name); }
+    void remove(const QString &name)
+    {
+        m_names.remove(name);
+        m_activity.remove(name);
+    }
     QStringList names() const; // sorted; includes default when it has a database file
 
+    struct Activity
+    {
+        quint64 rowsRead = 0;
+        quint64 rowsWritten = 0;
+        quint64 queryCount = 0;
+        qint64 lastActivityMs = 0; // 0 = never (since qsqld or sqld started counting)
+    };
     struct Usage
     {
         QString name;
         qint64 sizeBytes = 0; // data + data-wal on disk
+        Activity activity;
     };
     Usage usage(const QString &name) const;
+    void setActivity(const QString &name, const Activity &a) { m_activity.insert(name, a); }
     QString dbsDir() const { return m_dbsDir; }
 
 private:
     QString m_dbsDir;
     QSet<QString> m_names;
     QSet<QString> m_busy;
+    QHash<QString, Activity> m_activity; // from stats.json at scan, then from the workers
 };
 
 } // namespace qsqld::ns

@@ -10,10 +10,16 @@
 #include "ns/namespaceregistry.h"
 #include "util/jsonwriter.h"
 
+#include "util/responsebudget.h"
+
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QUrlQuery>
 
 namespace qsqld::runtime {
+
+using namespace Qt::StringLiterals;
 
 namespace {
 
@@ -81,10 +87,27 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
 {
     r.add("GET", "/", [](RouteContext &&ctx) { ctx.reply(Response::text(200, "Welcome to the sqld admin API")); });
 
-    r.add("POST", "/v1/namespaces/:ns/create", [this](RouteContext &&ctx) {
+    // The `:ns` of every namespace route is checked once here: a valid name, and (unless `mustExist` is false)
+    // an existing, settled namespace. Otherwise the answer is sent and nullopt returned.
+    auto namespaceParam = [this](RouteContext &ctx, bool mustExist) -> std::optional<QString> {
         const QByteArray name = ctx.params.value(0);
-        if (QByteArray reason = ns::validateName(name); !reason.isEmpty())
-            return ctx.reply(ns::invalidNamespace(name, reason));
+        if (QByteArray reason = ns::validateName(name); !reason.isEmpty()) {
+            ctx.reply(ns::invalidNamespace(name, reason));
+            return std::nullopt;
+        }
+        const QString ns = QString::fromLatin1(name);
+        if (mustExist && (!m_registry->exists(ns) || m_registry->busy(ns))) {
+            ctx.reply(Response::error(404, "Namespace `" + name + "` doesn't exist"));
+            return std::nullopt;
+        }
+        return ns;
+    };
+
+    r.add("POST", "/v1/namespaces/:ns/create", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, false);
+        if (!ns)
+            return;
+        const QByteArray name = ns->toLatin1();
         if (!ctx.request.body.trimmed().isEmpty()) {
             QJsonParseError pe;
             const QJsonDocument doc = QJsonDocument::fromJson(ctx.request.body, &pe);
@@ -97,71 +120,178 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
                                                               + "` is not supported by this qsqld version yet"));
             }
         }
-        const QString ns = QString::fromLatin1(name);
-        if (m_registry->busy(ns))
+        if (m_registry->busy(*ns))
             return ctx.reply(Response::error(409, "Namespace `" + name + "` is being created or deleted"));
-        if (ns == u"default" || m_registry->exists(ns)) {
-            if (ns == u"default")
-                return ctx.reply(Response::empty(200)); // sqld: creating default never fails
+        if (*ns == u"default")
+            return ctx.reply(Response::empty(200)); // sqld: creating default never fails
+        if (m_registry->exists(*ns))
             return ctx.reply(Response::error(400, "Namespace `" + name + "` already exists"));
-        }
-        m_registry->setBusy(ns, true);
-        const int w = workerFor(ns);
-        Engine *engine = m_engines[w].get();
-        m_workers[w]->postAlways([this, engine, ns, reply = ctx.reply] {
-            const QByteArray error = engine->createNamespace(ns);
-            QMetaObject::invokeMethod(this, [this, ns, error, reply] {
-                m_registry->setBusy(ns, false);
-                if (error.isEmpty())
-                    m_registry->add(ns);
-                reply(error.isEmpty() ? Response::empty(200)
-                                      : Response::error(error.contains("already exists") ? 400 : 500, error));
-            }, Qt::QueuedConnection);
+        m_registry->setBusy(*ns, true);
+        onWorker(*ns, [ns = *ns](Engine &e) {
+            const QByteArray error = e.createNamespace(ns);
+            return error.isEmpty() ? Response::empty(200)
+                                   : Response::error(error.contains("already exists") ? 400 : 500, error);
+        }, [this, ns = *ns, reply = ctx.reply](Response resp) {
+            m_registry->setBusy(ns, false);
+            if (resp.status == 200)
+                m_registry->add(ns);
+            reply(std::move(resp));
         });
     });
 
-    r.add("DELETE", "/v1/namespaces/:ns", [this](RouteContext &&ctx) {
-        const QByteArray name = ctx.params.value(0);
-        if (QByteArray reason = ns::validateName(name); !reason.isEmpty())
-            return ctx.reply(ns::invalidNamespace(name, reason));
-        const QString ns = QString::fromLatin1(name);
-        const bool hasDefaultFile = ns == u"default" && m_registry->names().contains(ns);
-        if ((!m_registry->exists(ns) || (ns == u"default" && !hasDefaultFile)) || m_registry->busy(ns))
-            return ctx.reply(Response::error(404, "Namespace `" + name + "` doesn't exist"));
+    r.add("DELETE", "/v1/namespaces/:ns", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        if (*ns == u"default" && !m_registry->names().contains(*ns))
+            return ctx.reply(Response::error(404, "Namespace `default` doesn't exist"));
         // From now on new requests get 404; requests already queued on the worker finish first.
-        m_registry->remove(ns);
-        m_registry->setBusy(ns, true);
-        const int w = workerFor(ns);
-        Engine *engine = m_engines[w].get();
-        m_workers[w]->postAlways([this, engine, ns, reply = ctx.reply] {
-            const QByteArray error = engine->dropNamespace(ns);
-            QMetaObject::invokeMethod(this, [this, ns, error, reply] {
-                m_registry->setBusy(ns, false);
-                reply(error.isEmpty() ? Response::empty(200) : Response::error(500, error));
-            }, Qt::QueuedConnection);
+        m_registry->remove(*ns);
+        m_registry->setBusy(*ns, true);
+        onWorker(*ns, [ns = *ns](Engine &e) {
+            const QByteArray error = e.dropNamespace(ns);
+            return error.isEmpty() ? Response::empty(200) : Response::error(500, error);
+        }, [this, ns = *ns, reply = ctx.reply](Response resp) {
+            m_registry->setBusy(ns, false);
+            reply(std::move(resp));
         });
     });
 
-    // qsqld extension (sqld lacks it): every namespace with its size on disk.
+    r.add("GET", "/v1/namespaces/:ns/stats", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        onWorker(*ns, [ns = *ns](Engine &e) {
+            QByteArray error;
+            const QByteArray json = e.statsJson(ns, &error);
+            return error.isEmpty() ? Response::json(200, json) : Response::error(500, error);
+        }, ctx.reply);
+    });
+
+    r.add("DELETE", "/v1/namespaces/:ns/stats/:kind", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        const QByteArray kind = ctx.params.value(1);
+        if (kind != "top" && kind != "slowest")
+            return ctx.reply(Response::error(500, "Internal Error: `Invalid stats type`")); // sqld's answer
+        onWorker(*ns, [ns = *ns, kind](Engine &e) {
+            e.resetStats(ns, kind);
+            return Response::empty(200);
+        }, ctx.reply);
+    });
+
+    r.add("POST", "/v1/namespaces/:ns/checkpoint", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        onWorker(*ns, [ns = *ns](Engine &e) {
+            const QByteArray error = e.checkpoint(ns);
+            return error.isEmpty() ? Response::empty(200) : Response::error(500, "Internal Error: `" + error + "`");
+        }, ctx.reply);
+    });
+
+    // qsqld extension (sqld lacks it): namespaces with size and usage, in name order, paged with
+    // ?limit=N (default 1000, at most 10000) and ?after=<last name of the previous page>.
     r.add("GET", "/v1/namespaces", [this](RouteContext &&ctx) {
+        const QUrlQuery query(QString::fromUtf8(ctx.request.query));
+        bool ok = true;
+        int limit = 1000;
+        if (query.hasQueryItem(u"limit"_s)) {
+            limit = query.queryItemValue(u"limit"_s).toInt(&ok);
+            if (!ok || limit < 1 || limit > 10000)
+                return ctx.reply(Response::error(400, "`limit` must be a number from 1 to 10000"));
+        }
+        const QString after = query.queryItemValue(u"after"_s, QUrl::FullyDecoded);
+        const QStringList names = m_registry->names();
+        auto it = after.isEmpty() ? names.cbegin() : std::upper_bound(names.cbegin(), names.cend(), after);
         util::JsonWriter w(4096);
         w.beginObject();
         w.key("namespaces");
         w.beginArray();
-        for (const QString &name : m_registry->names()) {
-            if (m_registry->busy(name))
+        QString last;
+        int count = 0;
+        for (; it != names.cend() && count < limit; ++it) {
+            if (m_registry->busy(*it))
                 continue;
-            const auto usage = m_registry->usage(name);
+            const auto usage = m_registry->usage(*it);
             w.beginObject();
             w.key("name");
-            w.string(name.toUtf8());
+            w.string(it->toUtf8());
             w.key("size_bytes");
             w.integer(usage.sizeBytes);
+            w.key("rows_read");
+            w.unsignedInteger(usage.activity.rowsRead);
+            w.key("rows_written");
+            w.unsignedInteger(usage.activity.rowsWritten);
+            w.key("query_count");
+            w.unsignedInteger(usage.activity.queryCount);
+            w.key("last_activity");
+            if (usage.activity.lastActivityMs > 0)
+                w.string(QDateTime::fromMSecsSinceEpoch(usage.activity.lastActivityMs, Qt::UTC)
+                             .toString(Qt::ISODateWithMs)
+                             .toUtf8());
+            else
+                w.null();
             w.endObject();
+            last = *it;
+            ++count;
         }
         w.endArray();
+        w.key("next");
+        if (it != names.cend() && !last.isEmpty())
+            w.string(last.toUtf8());
+        else
+            w.null();
         w.endObject();
         ctx.reply(Response::json(200, w.take()));
+    });
+
+    // Prometheus text exposition; per-namespace series named as sqld's (libsql_server_*).
+    r.add("GET", "/metrics", [this](RouteContext &&ctx) {
+        if (m_config.disableMetrics)
+            return ctx.reply(Response{200, "text/plain; version=0.0.4", {}, {}, false});
+        QByteArray out;
+        auto family = [&out](const char *name, const char *type, const char *help) {
+            out += QByteArray("# HELP ") + name + ' ' + help + "\n# TYPE " + name + ' ' + type + '\n';
+        };
+        const QStringList names = m_registry->names();
+        struct Series
+        {
+            const char *name;
+            const char *type;
+            const char *help;
+            std::function<qint64(const ns::NamespaceRegistry::Usage &)> value;
+        };
+        const Series series[] = {
+            {"libsql_server_rows_read", "counter", "Rows read by statements (sqld's billing rule).",
+             [](const auto &u) { return static_cast<qint64>(u.activity.rowsRead); }},
+            {"libsql_server_rows_written", "counter", "Rows written by statements.",
+             [](const auto &u) { return static_cast<qint64>(u.activity.rowsWritten); }},
+            {"libsql_server_query_count", "counter", "Statements executed.",
+             [](const auto &u) { return static_cast<qint64>(u.activity.queryCount); }},
+            {"libsql_server_storage", "gauge", "Bytes on disk (database and WAL).",
+             [](const auto &u) { return u.sizeBytes; }},
+        };
+        std::vector<ns::NamespaceRegistry::Usage> usages;
+        usages.reserve(names.size());
+        for (const QString &n : names)
+            usages.push_back(m_registry->usage(n));
+        for (const Series &s : series) {
+            family(s.name, s.type, s.help);
+            for (const auto &u : usages)
+                out += QByteArray(s.name) + "{namespace=\"" + u.name.toUtf8() + "\"} " + QByteArray::number(s.value(u))
+                    + '\n';
+        }
+        family("libsql_server_namespaces", "gauge", "Namespaces on disk.");
+        out += "libsql_server_namespaces " + QByteArray::number(names.size()) + '\n';
+        family("qsqld_response_bytes_in_flight", "gauge", "Response bytes built but not yet written.");
+        out += "qsqld_response_bytes_in_flight " + QByteArray::number(m_budget->used()) + '\n';
+        family("qsqld_worker_queue_length", "gauge", "Jobs queued or running per SQLite worker thread.");
+        for (size_t i = 0; i < m_workers.size(); ++i)
+            out += "qsqld_worker_queue_length{worker=\"" + QByteArray::number(static_cast<qint64>(i)) + "\"} "
+                + QByteArray::number(m_workers[i]->queued()) + '\n';
+        ctx.reply(Response{200, "text/plain; version=0.0.4", std::move(out), {}, false});
     });
 
     r.add("GET", "/v1/diagnostics", [this](RouteContext &&ctx) {

@@ -147,7 +147,16 @@ bool ServerRuntime::start(QString *error)
     connect(&m_tick, &QTimer::timeout, this, [this] {
         for (size_t i = 0; i < m_workers.size(); ++i) {
             hrana::Engine *engine = m_engines[i].get();
-            m_workers[i]->postAlways([engine] { engine->tick(); });
+            m_workers[i]->postAlways([this, engine] {
+                engine->tick();
+                auto activity = engine->takeActivity();
+                if (activity.isEmpty())
+                    return;
+                QMetaObject::invokeMethod(this, [this, activity] {
+                    for (const auto &[ns, s] : activity)
+                        m_registry->setActivity(ns, {s.rowsRead, s.rowsWritten, s.queryCount, s.lastActivityMs});
+                }, Qt::QueuedConnection);
+            });
         }
     });
     m_tick.start(1000);
@@ -218,6 +227,18 @@ void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
     }, m_config.maxConcurrentRequests);
     if (!queued)
         ctx.reply(http::Response::error(503, "Too many concurrent requests"));
+}
+
+void ServerRuntime::onWorker(const QString &ns, std::function<http::Response(hrana::Engine &)> work,
+                             std::function<void(http::Response)> done)
+{
+    const int w = workerFor(ns);
+    hrana::Engine *engine = m_engines[w].get();
+    m_workers[w]->postAlways([this, engine, work = std::move(work), done = std::move(done)]() mutable {
+        http::Response r = work(*engine);
+        QMetaObject::invokeMethod(this, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); },
+                                  Qt::QueuedConnection);
+    });
 }
 
 void ServerRuntime::dispatchUser(http::RouteContext &&ctx, std::function<void(hrana::Engine &, hrana::Job &&)> op)

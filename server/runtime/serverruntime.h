@@ -20,6 +20,7 @@ class Engine;
 struct Job;
 }
 namespace qsqld::http {
+struct Response;
 class Listener;
 class Router;
 struct RouteContext;
@@ -62,6 +63,9 @@ private:
                   std::function<void(hrana::Engine &, hrana::Job &&)> op);
     void dispatchUser(http::RouteContext &&ctx, std::function<void(hrana::Engine &, hrana::Job &&)> op);
     int workerFor(const QString &ns) const;
+    // Runs `work` on the worker that owns `ns`, then `done` with its result on this (the I/O) thread.
+    void onWorker(const QString &ns, std::function<http::Response(hrana::Engine &)> work,
+                  std::function<void(http::Response)> done);
     void finishStop();
 
     ServerConfig m_config;
