@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include "dump.h"
 #include "namespacedb.h"
 #include "pipelinerun.h"
 
@@ -232,6 +233,18 @@ QByteArray Engine::statsJson(const QString &ns, QByteArray *error)
     const qint64 bytes = NamespaceDb::storageBytes(*s);
     returnSession(ns, std::move(s));
     return db->stats.toJson(bytes, QDateTime::currentMSecsSinceEpoch());
+}
+
+void Engine::dump(Job job, bool preserveRowIds, http::StreamSink sink, std::function<void(std::function<void()>)> post)
+{
+    QByteArray error;
+    auto session = takeSession(job.ns, &error);
+    std::unique_ptr<Dump> d = session ? Dump::start(std::move(session), preserveRowIds, &error) : nullptr;
+    if (!d) {
+        job.reply(http::Response::error(error.contains("doesn't exist") ? 404 : 500, error));
+        return;
+    }
+    streamDump(std::move(d), std::move(sink), std::move(post), std::move(job.cancel));
 }
 
 bool Engine::resetStats(const QString &ns, const QByteArray &kind)

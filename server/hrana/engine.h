@@ -68,6 +68,8 @@ public:
 
     // Usage statistics (sqld's stats JSON) of a namespace; empty with `error` set if it does not exist.
     QByteArray statsJson(const QString &ns, QByteArray *error);
+    // GET /dump: a consistent SQL dump streamed through `sink`; `post` runs work on this engine's worker.
+    void dump(Job job, bool preserveRowIds, http::StreamSink sink, std::function<void(std::function<void()>)> post);
     bool resetStats(const QString &ns, const QByteArray &kind); // "top" or "slowest"
     // sqld's admin checkpoint: VACUUM when mostly free pages, then wal_checkpoint(TRUNCATE). Empty on success.
     QByteArray checkpoint(const QString &ns);

@@ -62,6 +62,9 @@ Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const Connec
             m_limits.budget->release(n);
             m_chargedUnwritten -= n;
         }
+        if (!m_pending.empty() && m_pending.begin()->second.streaming)
+            armTimer(); // the reader is making progress
+        pullMore();
         if (m_socket && m_socket->bytesToWrite() == 0 && m_closing && m_pending.empty())
             close();
     });
@@ -69,8 +72,8 @@ Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const Connec
     connect(&m_timer, &QTimer::timeout, this, [this] {
         if (m_parser.inProgress() && !m_parser.headersDone()) {
             writeError(408, "Timed out waiting for the request headers");
-        } else if (m_pending.empty()) {
-            close(); // idle keep-alive connection, or a body that stopped arriving
+        } else if (m_pending.empty() || m_pending.begin()->second.streaming) {
+            close(); // idle keep-alive connection, a body that stopped arriving, or a reader that stopped reading
         }
     });
     armTimer();
@@ -90,8 +93,8 @@ void Connection::armTimer()
         return;
     if (m_parser.inProgress() && !m_parser.headersDone())
         m_timer.start(m_limits.headerTimeoutMs);
-    else if (m_pending.empty())
-        m_timer.start(m_limits.idleTimeoutMs);
+    else if (m_pending.empty() || m_pending.begin()->second.streaming)
+        m_timer.start(m_limits.idleTimeoutMs); // idle, or a stream whose reader must keep reading
     else
         m_timer.stop(); // the server owes an answer; statement timeouts bound that
 }
@@ -149,7 +152,20 @@ void Connection::processBuffer()
                 },
                 Qt::QueuedConnection);
         };
-        m_handler.handle(std::move(req), std::move(reply), slot.cancel);
+        StreamSink stream;
+        stream.begin = [io, self, seq](Response head) {
+            QMetaObject::invokeMethod(io, [self, seq, head = std::move(head)] {
+                if (self)
+                    self->beginStream(seq, head);
+            }, Qt::QueuedConnection);
+        };
+        stream.send = [io, self, seq](QByteArray chunk, bool last, std::function<void()> more) {
+            QMetaObject::invokeMethod(io, [self, seq, chunk = std::move(chunk), last, more = std::move(more)]() mutable {
+                if (self)
+                    self->streamChunk(seq, std::move(chunk), last, std::move(more));
+            }, Qt::QueuedConnection);
+        };
+        m_handler.handle(std::move(req), std::move(reply), std::move(stream), slot.cancel);
         m_timer.stop();
     }
 }
@@ -175,10 +191,64 @@ void Connection::deliver(quint64 seq, Response response)
     flush();
 }
 
+void Connection::beginStream(quint64 seq, const Response &head)
+{
+    auto it = m_pending.find(seq);
+    if (it == m_pending.end() || it->second.done || it->second.streaming)
+        return;
+    Slot &slot = it->second;
+    slot.streaming = true;
+    QByteArray bytes = serialize(head, slot.keepAlive && !m_closing, slot.head);
+    // Replace the Content-Length framing by chunked transfer coding.
+    const qsizetype cl = bytes.indexOf("content-length: ");
+    const qsizetype eol = bytes.indexOf("\r\n", cl);
+    bytes.replace(cl, eol - cl, "transfer-encoding: chunked");
+    slot.bytes += bytes;
+    flush();
+}
+
+void Connection::streamChunk(quint64 seq, QByteArray chunk, bool last, std::function<void()> more)
+{
+    auto it = m_pending.find(seq);
+    if (it == m_pending.end() || !it->second.streaming || it->second.done)
+        return;
+    Slot &slot = it->second;
+    if (!slot.head && !chunk.isEmpty()) {
+        slot.bytes += QByteArray::number(chunk.size(), 16) + "\r\n";
+        slot.bytes += chunk;
+        slot.bytes += "\r\n";
+    }
+    if (last) {
+        if (!slot.head)
+            slot.bytes += "0\r\n\r\n";
+        slot.done = true;
+    } else {
+        slot.more = std::move(more);
+    }
+    flush();
+}
+
+void Connection::pullMore()
+{
+    // The head-of-line stream gets its next chunk once the socket has (nearly) drained.
+    constexpr qint64 LOW_WATER = 64 * 1024;
+    if (m_pending.empty() || !m_socket || m_closed || m_socket->bytesToWrite() > LOW_WATER)
+        return;
+    Slot &head = m_pending.begin()->second;
+    if (head.streaming && head.more)
+        std::exchange(head.more, nullptr)();
+}
+
 void Connection::flush()
 {
-    while (!m_pending.empty() && m_pending.begin()->second.done) {
+    while (!m_pending.empty()) {
         auto node = m_pending.begin();
+        if (!node->second.done) {
+            // A stream in progress at the head of the line: send what it has so far.
+            if (node->second.streaming && !node->second.bytes.isEmpty() && m_socket && !m_closed)
+                m_socket->write(std::exchange(node->second.bytes, QByteArray()));
+            break;
+        }
         if (m_socket && !m_closed) {
             m_socket->write(node->second.bytes);
             m_chargedUnwritten += node->second.charged;
@@ -207,6 +277,7 @@ void Connection::flush()
     // Room for more pipelined requests already buffered.
     if (!m_buffer.isEmpty() && static_cast<int>(m_pending.size()) < m_limits.maxPipelined)
         processBuffer();
+    pullMore();
     armTimer();
 }
 

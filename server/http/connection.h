@@ -42,7 +42,9 @@ class RequestHandler
 {
 public:
     virtual ~RequestHandler() = default;
-    virtual void handle(Request request, ReplyChannel reply, std::shared_ptr<db::CancelToken> cancel) = 0;
+    // `stream` may be used instead of `reply` to send a chunked body.
+    virtual void handle(Request request, ReplyChannel reply, StreamSink stream,
+                        std::shared_ptr<db::CancelToken> cancel) = 0;
 };
 
 class Connection : public QObject
@@ -53,7 +55,10 @@ public:
     ~Connection() override;
 
     void deliver(quint64 seq, Response response); // I/O thread
+    void beginStream(quint64 seq, const Response &head);                     // I/O thread
+    void streamChunk(quint64 seq, QByteArray chunk, bool last, std::function<void()> more); // I/O thread
     void closeWhenIdle();                          // graceful shutdown: finish what is in flight, then close
+    void abort() { close(); }                      // close now
     bool idle() const { return m_pending.empty() && !m_parser.inProgress(); }
 
 signals:
@@ -67,6 +72,8 @@ private:
         bool head = false;
         QByteArray bytes;
         qint64 charged = 0;
+        bool streaming = false;
+        std::function<void()> more; // a streamed body's producer, waiting for the socket to drain
         std::shared_ptr<db::CancelToken> cancel;
     };
 
@@ -77,6 +84,7 @@ private:
     void close();
     void armTimer();
     void releaseCharge(qint64 bytes);
+    void pullMore();
     QByteArray serialize(const Response &r, bool keepAlive, bool head) const;
 
     QPointer<QTcpSocket> m_socket;

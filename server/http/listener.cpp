@@ -33,6 +33,13 @@ void Listener::closeAllWhenIdle()
         emit allConnectionsClosed();
 }
 
+void Listener::abortAll()
+{
+    const auto conns = m_connections;
+    for (Connection *c : conns)
+        c->abort();
+}
+
 void Listener::incomingConnection(qintptr socketDescriptor)
 {
     auto *socket = new QTcpSocket(this);

@@ -20,6 +20,7 @@ public:
     bool start(const QHostAddress &host, quint16 port, QString *error);
     void stopAccepting();             // close the listening socket; open connections finish
     void closeAllWhenIdle();          // graceful shutdown of open connections
+    void abortAll();                  // close every connection now (pending answers and streams are dropped)
     int connectionCount() const { return static_cast<int>(m_connections.size()); }
 
 signals:

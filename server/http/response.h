@@ -33,6 +33,15 @@ struct Response
     static Response error(int status, const QByteArray &message);
 };
 
+// A streamed (chunked) answer, pulled by the connection: the producer sends one chunk with `send` and passes
+// `more`, which the connection calls (on the I/O thread) once that chunk has mostly left the socket. So at most
+// one chunk per stream is buffered, whatever the size of the whole body. `last` ends the body. Any thread.
+struct StreamSink
+{
+    std::function<void(Response head)> begin;                                   // status and headers
+    std::function<void(QByteArray chunk, bool last, std::function<void()> more)> send;
+};
+
 // Where a worker delivers its answer, exactly once. Callable from any thread: the implementation hops to the
 // I/O thread and drops the answer if the client has gone.
 using ReplyChannel = std::function<void(Response)>;

@@ -56,7 +56,7 @@ bool Router::match(const Route &route, const QList<QByteArray> &segments, QList<
     return true;
 }
 
-void Router::handle(Request request, ReplyChannel reply, std::shared_ptr<db::CancelToken> cancel)
+void Router::handle(Request request, ReplyChannel reply, StreamSink stream, std::shared_ptr<db::CancelToken> cancel)
 {
     bool ok = true;
     QList<QByteArray> segments = splitPath(request.target, &ok);
@@ -73,8 +73,14 @@ void Router::handle(Request request, ReplyChannel reply, std::shared_ptr<db::Can
         if (!match(route, segments, &params))
             continue;
         if (route.method == method) {
+            if (m_cors) {
+                stream.begin = [begin = std::move(stream.begin)](Response head) {
+                    head.addHeader("access-control-allow-origin", "*");
+                    begin(std::move(head));
+                };
+            }
             RouteContext ctx{std::move(request), m_cors ? withCors(std::move(reply)) : std::move(reply),
-                             std::move(cancel), std::move(params)};
+                             std::move(stream), std::move(cancel), std::move(params)};
             route.handler(std::move(ctx));
             return;
         }

@@ -16,6 +16,7 @@ struct RouteContext
 {
     Request request;
     ReplyChannel reply;
+    StreamSink stream; // for chunked answers (cursor-free streaming such as /dump)
     std::shared_ptr<db::CancelToken> cancel;
     QList<QByteArray> params; // captured ":name" segments, in order
 };
@@ -28,7 +29,8 @@ public:
     explicit Router(bool cors) : m_cors(cors) { }
 
     void add(QByteArray method, QByteArray pattern, RouteHandler handler);
-    void handle(Request request, ReplyChannel reply, std::shared_ptr<db::CancelToken> cancel) override;
+    void handle(Request request, ReplyChannel reply, StreamSink stream,
+                std::shared_ptr<db::CancelToken> cancel) override;
 
 private:
     struct Route

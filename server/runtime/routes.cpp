@@ -77,6 +77,17 @@ void ServerRuntime::installUserRoutes(http::Router &r)
     r.add("GET", "/v1", [](RouteContext &&ctx) { ctx.reply(Response::text(200, "This is sqld HTTP API v1")); });
     r.add("GET", "/v2", [](RouteContext &&ctx) { ctx.reply(Response::text(200, HRANA_HELLO)); });
     r.add("GET", "/v3", [](RouteContext &&ctx) { ctx.reply(Response::text(200, HRANA_HELLO)); });
+    r.add("GET", "/dump", [this](RouteContext &&ctx) {
+        const bool preserve = QUrlQuery(QString::fromUtf8(ctx.request.query)).queryItemValue(u"preserve_row_ids"_s)
+            == u"true";
+        http::StreamSink sink = ctx.stream;
+        dispatchUser(std::move(ctx), [this, preserve, sink](Engine &e, Job &&job) {
+            db::SqliteWorker *worker = m_workers[static_cast<size_t>(workerFor(job.ns))].get();
+            e.dump(std::move(job), preserve, sink, [worker](std::function<void()> work) {
+                worker->postAlways(std::move(work));
+            });
+        });
+    });
     r.add("GET", "/health", [](RouteContext &&ctx) { ctx.reply(Response::empty(200)); });
     r.add("GET", "/version", [](RouteContext &&ctx) {
         ctx.reply(Response{200, {}, "qsqld " QSQLD_VERSION " (sqld-compatible 0.24.33)", {}, false});

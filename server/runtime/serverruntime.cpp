@@ -292,6 +292,13 @@ void ServerRuntime::finishStop()
         return;
     m_stopped = true;
     m_shutdownDeadline.stop();
+    // Connections still open after the grace period are cut, so that nothing asks a stopped worker for work.
+    for (http::Listener *l : {m_userListener, m_adminListener}) {
+        if (l) {
+            l->stopAccepting();
+            l->abortAll();
+        }
+    }
     // Streams roll back, WALs are checkpointed, connections close: on each engine's own thread.
     for (size_t i = 0; i < m_workers.size(); ++i) {
         hrana::Engine *engine = m_engines[i].get();
