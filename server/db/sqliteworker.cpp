@@ -25,7 +25,9 @@ void SqliteWorker::start()
 void SqliteWorker::stop()
 {
     if (m_thread && m_thread->isRunning()) {
-        m_thread->quit();
+        // Quit from inside, after every job queued so far has run.
+        QThread *thread = m_thread.get();
+        QMetaObject::invokeMethod(m_context, [thread] { thread->quit(); }, Qt::QueuedConnection);
         m_thread->wait();
     }
 }

@@ -30,6 +30,17 @@ struct DumpStream : std::enable_shared_from_this<DumpStream>
     WorkerPoster post;
     std::shared_ptr<db::CancelToken> cancel;
 
+    DumpStream() = default;
+    DumpStream(const DumpStream &) = delete;
+    DumpStream &operator=(const DumpStream &) = delete;
+    ~DumpStream()
+    {
+        // The last reference may be dropped on the I/O thread (the client went away): close the snapshot on the
+        // worker, like every other connection of the namespace.
+        if (dump && post)
+            post([d = std::shared_ptr<Dump>(std::move(dump))]() mutable { d.reset(); });
+    }
+
     void produce() // worker thread
     {
         if (cancel && cancel->cancelled)

@@ -33,13 +33,28 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
     auto session = std::make_unique<Session>();
     session->conn = std::move(*conn);
     sqlite3 *raw = session->conn.get();
-    const char *setup = walAutocheckpoint
-        ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=1000;"
-        : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
+    // Opening may briefly meet a lock (another connection checkpointing as it closes): wait a little for the setup,
+    // then run with no busy wait, since the worker arbitrates writers itself.
+    sqlite3_busy_timeout(raw, 5000);
+    // WAL mode is persistent (set when the namespace was created); switching needs a lock that a reader elsewhere
+    // (a dump's snapshot, say) would refuse, so only switch a file that is not in WAL mode yet.
+    sqlite3_stmt *mode = nullptr;
+    bool isWal = false;
+    if (sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &mode, nullptr) == SQLITE_OK
+        && sqlite3_step(mode) == SQLITE_ROW)
+        isWal = qstricmp(reinterpret_cast<const char *>(sqlite3_column_text(mode, 0)), "wal") == 0;
+    sqlite3_finalize(mode);
+    if (!isWal && !session->conn.exec("PRAGMA journal_mode=WAL;", &err)) {
+        *error = "cannot enable WAL for namespace `" + name.toUtf8() + "`: " + err.message;
+        return nullptr;
+    }
+    const char *setup = walAutocheckpoint ? "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=1000;"
+                                          : "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;";
     if (!session->conn.exec(setup, &err)) {
         *error = "cannot configure database of namespace `" + name.toUtf8() + "`: " + err.message;
         return nullptr;
     }
+    sqlite3_busy_timeout(raw, 0);
     sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, MAX_ROW_SIZE);
     sqlite3_create_function_v2(raw, "libsql_server_database_name", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                new QByteArray(name.toUtf8()), &databaseNameFunction, nullptr, nullptr, &deleteName);
