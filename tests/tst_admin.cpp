@@ -210,6 +210,101 @@ private slots:
         QVERIFY2(out.startsWith(QByteArray(countSum + "|it's \"q\"\n|000102\nok\n20001\n")), out.constData());
     }
 
+    void configGetPostAndEnforcement()
+    {
+        QCOMPARE(admin("POST", "/v1/namespaces/cfg/create", "{\"max_db_size\":\"100KB\"}").status, 200);
+        const QJsonObject c = json(admin("GET", "/v1/namespaces/cfg/config"));
+        QCOMPARE(c[QStringLiteral("block_writes")].toBool(), false);
+        QCOMPARE(c[QStringLiteral("max_db_size_bytes")].toInteger(), 24 * 4096); // 100 kB → 24 whole pages
+        QVERIFY(c.contains(QStringLiteral("max_db_size")));
+        // max_db_size is enforced with SQLite's own error, as in sqld.
+        QCOMPARE(sql("cfg", "CREATE TABLE t(x)").status, 200);
+        const QJsonObject full = json(sql("cfg", "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c "
+                                                 "WHERE x < 100) INSERT INTO t SELECT randomblob(2000) FROM c"));
+        QCOMPARE(full[QStringLiteral("results")][0][QStringLiteral("error")][QStringLiteral("code")].toString(),
+                 QStringLiteral("SQLITE_FULL"));
+        // POST replaces: block writes with a reason; reads still work.
+        QCOMPARE(admin("POST", "/v1/namespaces/cfg/config",
+                       "{\"block_reads\":false,\"block_writes\":true,\"block_reason\":\"maintenance\"}")
+                     .status,
+                 200);
+        const QJsonObject blocked = json(sql("cfg", "INSERT INTO t VALUES (1)"))[QStringLiteral("results")][0]
+                                        [QStringLiteral("error")].toObject();
+        QCOMPARE(blocked[QStringLiteral("code")].toString(), QStringLiteral("BLOCKED"));
+        QCOMPARE(blocked[QStringLiteral("message")].toString(), QStringLiteral("Operation was blocked: maintenance"));
+        QVERIFY(sql("cfg", "SELECT count(*) FROM t").body.contains("\"type\":\"ok\""));
+        // Missing required fields: sqld's 422 plain-text answer.
+        QCOMPARE(admin("POST", "/v1/namespaces/cfg/config", "{}").status, 422);
+        QCOMPARE(admin("GET", "/v1/namespaces/nosuch/config").status, 404);
+        // The config survives a restart (metastore).
+        const QByteArray before = admin("GET", "/v1/namespaces/cfg/config").body;
+        m_srv.runtime.reset();
+        auto cfg = TestServer::defaultConfig();
+        cfg.dbPath = m_srv.dir.path() + QStringLiteral("/data");
+        m_srv.runtime = std::make_unique<qsqld::runtime::ServerRuntime>(cfg);
+        QString error;
+        QVERIFY2(m_srv.runtime->start(&error), qPrintable(error));
+        QCOMPARE(admin("GET", "/v1/namespaces/cfg/config").body, before);
+    }
+
+    void forkCopiesDataAndConfig()
+    {
+        QCOMPARE(admin("POST", "/v1/namespaces/src/create", "{\"allow_attach\":true}").status, 200);
+        QCOMPARE(sql("src", "CREATE TABLE t(x)").status, 200);
+        QCOMPARE(sql("src", "INSERT INTO t VALUES (1),(2)").status, 200);
+        QCOMPARE(admin("POST", "/v1/namespaces/src/fork/dst").status, 200);
+        QVERIFY(sql("dst", "SELECT sum(x) FROM t").body.contains("\"value\":\"3\""));
+        QCOMPARE(json(admin("GET", "/v1/namespaces/dst/config"))[QStringLiteral("allow_attach")].toBool(), true);
+        // The fork is independent.
+        QCOMPARE(sql("dst", "INSERT INTO t VALUES (10)").status, 200);
+        QVERIFY(sql("src", "SELECT sum(x) FROM t").body.contains("\"value\":\"3\""));
+        QCOMPARE(admin("POST", "/v1/namespaces/src/fork/dst").status, 400);   // target exists
+        QCOMPARE(admin("POST", "/v1/namespaces/nosuch/fork/x").status, 404);  // source missing
+        QCOMPARE(admin("POST", "/v1/namespaces/src/fork/..%2Fx").status, 400); // bad target name
+    }
+
+    void createFromDump()
+    {
+        const QByteArray dump = "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE u(a);\n"
+                                "INSERT INTO u VALUES(42);\nCOMMIT;\n";
+        // Uploaded in the body (qsqld extension).
+        const RawResponse up = request(m_srv.adminPort(),
+                                       "POST /v1/namespaces/fromsql/create HTTP/1.1\r\nHost: x\r\n"
+                                       "Content-Type: application/sql\r\nContent-Length: "
+                                           + QByteArray::number(dump.size()) + "\r\n\r\n" + dump);
+        QCOMPARE(up.status, 200);
+        QVERIFY(sql("fromsql", "SELECT a FROM u").body.contains("\"value\":\"42\""));
+        // From a file:// dump_url, as sqld.
+        const QString file = m_srv.dir.path() + QStringLiteral("/d.sql");
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(dump);
+        f.close();
+        QCOMPARE(admin("POST", "/v1/namespaces/fromfile/create", "{\"dump_url\":\"file://" + file.toUtf8() + "\"}")
+                     .status,
+                 200);
+        QVERIFY(sql("fromfile", "SELECT a FROM u").body.contains("\"value\":\"42\""));
+        // sqld's refusals, and nothing is left behind after a failed load.
+        const RawResponse missing = admin("POST", "/v1/namespaces/bad1/create", "{\"dump_url\":\"file:///nonexistent.sql\"}");
+        QCOMPARE(missing.status, 400);
+        QVERIFY(missing.body.contains("doesn't exist"));
+        QCOMPARE(admin("POST", "/v1/namespaces/bad2/create", "{\"dump_url\":\"ftp://x/d.sql\"}").status, 400);
+        const QByteArray noTxn = "CREATE TABLE a(x);\nCREATE TABLE b(x);\nCREATE TABLE c(x);\n";
+        const RawResponse r = request(m_srv.adminPort(),
+                                      "POST /v1/namespaces/bad3/create HTTP/1.1\r\nHost: x\r\n"
+                                      "Content-Type: application/sql\r\nContent-Length: "
+                                          + QByteArray::number(noTxn.size()) + "\r\n\r\n" + noTxn);
+        QCOMPARE(r.status, 400);
+        QCOMPARE(r.body, QByteArray("{\"error\":\"A dump should execute within a transaction.\"}"));
+        QVERIFY(!QFileInfo::exists(m_srv.dir.path() + QStringLiteral("/data/dbs/bad3")));
+        QCOMPARE(sql("bad3", "SELECT 1").status, 404);
+        const QByteArray attach = "ATTACH other AS o;";
+        QVERIFY(request(m_srv.adminPort(), "POST /v1/namespaces/bad4/create HTTP/1.1\r\nHost: x\r\n"
+                                           "Content-Type: text/plain\r\nContent-Length: "
+                                               + QByteArray::number(attach.size()) + "\r\n\r\n" + attach)
+                    .body.contains("attach statements are not allowed in dumps"));
+    }
+
     void dumpReaderThatLeavesReleasesTheSnapshot()
     {
         QCOMPARE(sql("beta", "CREATE TABLE big(x)").status, 200);

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include "dump.h"
+#include "dumploader.h"
 #include "namespacedb.h"
 #include "pipelinerun.h"
 
@@ -70,7 +71,7 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
 
 std::unique_ptr<Session> Engine::takeSession(const QString &ns, QByteArray *error)
 {
-    NamespaceDb *db = namespaceDb(ns, ns == u"default", error);
+    NamespaceDb *db = namespaceDb(ns, true, error); // the caller's namespace exists (the registry checked)
     if (!db)
         return nullptr;
     if (!db->idle.empty()) {
@@ -167,15 +168,79 @@ bool Engine::namespaceWriteLocked(const QString &ns, const Session *except) cons
     return false;
 }
 
-QByteArray Engine::createNamespace(const QString &ns)
+http::Response Engine::createNamespace(const QString &ns, const QByteArray &dumpSql, const QString &dumpFile)
 {
     QByteArray error;
     const QString dir = m_config.dbRoot + u'/' + ns;
     if (QFile::exists(dir + u"/data"))
-        return "Namespace `" + ns.toUtf8() + "` already exists";
+        return http::Response::error(400, "Namespace `" + ns.toUtf8() + "` already exists");
     if (!namespaceDb(ns, true, &error))
-        return error;
-    return {};
+        return http::Response::error(500, "Internal Error: `" + error + "`");
+    if (dumpSql.isEmpty() && dumpFile.isEmpty())
+        return http::Response::empty(200);
+
+    QByteArray text = dumpSql;
+    QFile file(dumpFile);
+    if (!dumpFile.isEmpty()) {
+        // Mapped, not read: a large dump is paged in by the kernel as the loader walks it.
+        if (!file.open(QIODevice::ReadOnly)) {
+            dropNamespace(ns);
+            return http::Response::error(400, "Cannot read the dump file " + dumpFile.toUtf8());
+        }
+        uchar *map = file.size() > 0 ? file.map(0, file.size()) : nullptr;
+        text = map ? QByteArray::fromRawData(reinterpret_cast<const char *>(map), file.size()) : file.readAll();
+    }
+    auto session = takeSession(ns, &error);
+    std::optional<DumpLoadError> failed;
+    if (!session)
+        failed = DumpLoadError{500, "Internal Error: `" + error + "`"};
+    else
+        failed = loadDump(*session, text);
+    if (session)
+        returnSession(ns, std::move(session));
+    if (failed) {
+        dropNamespace(ns);
+        return http::Response::error(failed->status, failed->message);
+    }
+    return http::Response::empty(200);
+}
+
+http::Response Engine::forkNamespace(const QString &from, const QString &to)
+{
+    QByteArray error;
+    const QString dir = m_config.dbRoot + u'/' + to;
+    if (QFile::exists(dir + u"/data"))
+        return http::Response::error(400, "Namespace `" + to.toUtf8() + "` already exists");
+    auto source = takeSession(from, &error);
+    if (!source)
+        return http::Response::error(500, "Internal Error: `" + error + "`");
+    QByteArray failure = initializeDatabase(dir);
+    if (failure.isEmpty()) {
+        db::DbError err;
+        auto target = db::Connection::open(dir + u"/data", false, &err);
+        if (!target) {
+            failure = err.message;
+        } else {
+            sqlite3_backup *backup = sqlite3_backup_init(target->get(), "main", source->conn.get(), "main");
+            if (!backup) {
+                failure = target->lastError().message;
+            } else {
+                // One step copies the whole database from one read snapshot of the source.
+                const int rc = sqlite3_backup_step(backup, -1);
+                sqlite3_backup_finish(backup);
+                if (rc != SQLITE_DONE)
+                    failure = QByteArray("backup failed: ") + sqlite3_errstr(rc);
+                else if (!target->exec("PRAGMA journal_mode=WAL;", &err))
+                    failure = err.message;
+            }
+        }
+    }
+    returnSession(from, std::move(source));
+    if (!failure.isEmpty()) {
+        QDir(dir).removeRecursively();
+        return http::Response::error(500, "Internal Error: `" + failure + "`");
+    }
+    return http::Response::empty(200);
 }
 
 QByteArray Engine::dropNamespace(const QString &ns)
@@ -330,7 +395,10 @@ void Engine::tick()
     QSet<QString> retry;
     for (const auto &run : m_waiting) {
         retry.insert(run->ns);
-        if (now - run->parkedSince < m_config.txnTimeout)
+        const NamespaceDb *db = m_namespaces.value(run->ns);
+        const auto timeout = db ? std::chrono::milliseconds(db->config.effectiveTxnTimeoutS() * 1000)
+                                : m_config.txnTimeout;
+        if (now - run->parkedSince < timeout)
             continue;
         for (auto &[sid, s] : m_streams) {
             if (s.ns == run->ns && !s.inUse && s.session && s.session->conn.holdsWriteLock()) {

@@ -9,6 +9,7 @@
 #include "protocol.h"
 
 #include "http/response.h"
+#include "ns/namespaceconfig.h"
 
 #include <QByteArray>
 #include <QHash>
@@ -40,6 +41,7 @@ struct EngineConfig
 struct Job
 {
     QString ns;
+    ns::NamespaceConfig config; // the namespace's configuration when the request arrived
     QByteArray body;
     http::ReplyChannel reply;
     std::shared_ptr<db::CancelToken> cancel;
@@ -62,9 +64,12 @@ public:
     void v1Batch(Job job);
     void legacyQuery(Job job);
 
-    // Admin operations. Return an empty string on success, else the error text.
-    QByteArray createNamespace(const QString &ns);
-    QByteArray dropNamespace(const QString &ns);
+    // Admin operations. createNamespace loads `dumpSql` (if not empty) or the dump file `dumpFile` (if not
+    // empty) into the new database; on any failure nothing of the namespace is left behind.
+    http::Response createNamespace(const QString &ns, const QByteArray &dumpSql, const QString &dumpFile);
+    QByteArray dropNamespace(const QString &ns); // empty on success, else the error text
+    // Copies `from` (a consistent snapshot, with the online backup API) into the new namespace `to`.
+    http::Response forkNamespace(const QString &from, const QString &to);
 
     // Usage statistics (sqld's stats JSON) of a namespace; empty with `error` set if it does not exist.
     QByteArray statsJson(const QString &ns, QByteArray *error);

@@ -76,6 +76,11 @@ Error responseTooLarge()
     return {"Response is too large", "RESPONSE_TOO_LARGE"};
 }
 
+Error blocked(const std::optional<QString> &reason)
+{
+    return {reason ? "Operation was blocked: " + reason->toUtf8() : QByteArray("Operation was blocked"), "BLOCKED"};
+}
+
 } // namespace errors
 
 std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info)
@@ -263,6 +268,17 @@ bool Executor::bindArgs(sqlite3_stmt *stmt, const sql::StatementInfo &info, cons
 StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wantRows)
 {
     StmtOutcome out;
+    if (const ns::NamespaceConfig *c = m_limits.config) {
+        // sqld's guards: block_reads stops reads, BEGIN, writes and DDL; block_writes stops writes and DDL.
+        using C = sql::StatementClass;
+        const bool write = info.kind == C::Write || info.kind == C::Ddl;
+        const bool read = info.kind == C::Read || info.kind == C::TxnBegin || info.kind == C::TxnBeginReadOnly;
+        if ((c->blockReads && (read || write)) || (c->blockWrites && write)) {
+            out.status = StepStatus::Error;
+            out.error = errors::blocked(c->blockReason);
+            return out;
+        }
+    }
     const auto started = steady_clock::now();
     db::Connection &conn = m_session.conn;
     conn.setDeadline(started + m_limits.statementTimeout, m_limits.cancel);

@@ -6,6 +6,7 @@
 #include "protocol.h"
 
 #include "db/sqlite.h"
+#include "ns/namespaceconfig.h"
 #include "util/responsebudget.h"
 #include "sql/statementanalyzer.h"
 
@@ -27,6 +28,10 @@ struct Session
     db::StatementCache cache;
     QHash<qint32, QByteArray> storedSql;
     bool txnTimedOut = false; // the next request fails with TRANSACTION_TIMEOUT once
+    // The namespace configuration last applied to this connection (max_page_count, synchronous, row size).
+    quint64 appliedPages = 0;
+    int appliedDurability = -1;
+    quint64 appliedRowSize = 0;
 };
 
 struct ExecLimits
@@ -34,6 +39,7 @@ struct ExecLimits
     qint64 maxResponseSize = 10'000'000;
     util::ResponseBudget *budget = nullptr; // --max-total-response-size, shared by all workers
     NamespaceStats *stats = nullptr;        // the namespace's usage counters (worker-owned)
+    const ns::NamespaceConfig *config = nullptr; // block_reads / block_writes (worker-owned copy)
     std::chrono::milliseconds statementTimeout{30'000};
     std::shared_ptr<db::CancelToken> cancel;
 };
@@ -57,6 +63,7 @@ Error manyStatements();                   // SQL_MANY_STATEMENTS
 Error fromDb(const db::DbError &e, bool prepare, bool syntaxAsParseError = true);
 Error transactionTimeout();               // TRANSACTION_TIMEOUT
 Error responseTooLarge();                 // RESPONSE_TOO_LARGE
+Error blocked(const std::optional<QString> &reason); // BLOCKED
 } // namespace errors
 
 // A protocol error raised while running (a whole-request 400 text), e.g. an unknown sql_id.

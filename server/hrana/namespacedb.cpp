@@ -78,6 +78,28 @@ qint64 NamespaceDb::storageBytes(Session &s)
     return (pages - freePages) * pageSize;
 }
 
+void configure(Session &s, const ns::NamespaceConfig &config)
+{
+    sqlite3 *raw = s.conn.get();
+    constexpr quint64 SQLITE_MAX_PAGES = 4294967294ULL;
+    const quint64 pages = std::min(config.pageLimit().value_or(SQLITE_MAX_PAGES), SQLITE_MAX_PAGES);
+    if (s.appliedPages != pages) {
+        s.conn.exec(QByteArray("PRAGMA max_page_count=" + QByteArray::number(pages)).constData());
+        s.appliedPages = pages;
+    }
+    const int durability = static_cast<int>(config.durabilityMode);
+    if (s.appliedDurability != durability && s.conn.isAutocommit()) {
+        const QByteArray pragma = "PRAGMA synchronous=" + ns::synchronousPragmaValue(config.durabilityMode).toByteArray();
+        s.conn.exec(pragma.constData());
+        s.appliedDurability = durability;
+    }
+    if (s.appliedRowSize != config.maxRowSize) {
+        sqlite3_limit(raw, SQLITE_LIMIT_LENGTH,
+                      static_cast<int>(std::min<quint64>(config.maxRowSize, 1'000'000'000)));
+        s.appliedRowSize = config.maxRowSize;
+    }
+}
+
 QByteArray initializeDatabase(const QString &dir)
 {
     if (!QDir().mkpath(dir))

@@ -20,6 +20,7 @@ struct NamespaceDb
     QString file;  // <dbs>/<name>/data
     std::vector<std::unique_ptr<Session>> idle;
     NamespaceStats stats;
+    ns::NamespaceConfig config; // the latest configuration seen with a request
     bool activitySent = true; // the registry has seen the latest summary
 
     QString statsFile() const { return dir + QStringLiteral("/stats.json"); }
@@ -32,5 +33,9 @@ struct NamespaceDb
 
 // Creates <dir>/data as a 4096-byte-page WAL database (and the .sentinel sqld expects). Empty on success.
 QByteArray initializeDatabase(const QString &dir);
+
+// Applies a namespace configuration to a connection when it differs from what the connection has:
+// max_page_count (max_db_size), synchronous (durability_mode, only outside a transaction) and the row size limit.
+void configure(Session &session, const ns::NamespaceConfig &config);
 
 } // namespace qsqld::hrana

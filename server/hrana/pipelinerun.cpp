@@ -206,6 +206,7 @@ std::unique_ptr<PipelineRun> startRun(Job &job, Decoded<T> &decoded, PipelineRun
     run->kind = kind;
     run->version = version;
     run->ns = job.ns;
+    run->config = std::move(job.config);
     run->reply = std::move(job.reply);
     run->cancel = std::move(job.cancel);
     *payload = &std::get<T>(decoded);
@@ -265,6 +266,7 @@ void Engine::legacyQuery(Job job)
     auto run = std::make_unique<PipelineRun>();
     run->kind = PipelineRun::Kind::Legacy;
     run->ns = job.ns;
+    run->config = std::move(job.config);
     run->reply = std::move(job.reply);
     run->cancel = std::move(job.cancel);
     run->legacy = std::get<std::vector<LegacyStatement>>(std::move(parsed));
@@ -279,6 +281,7 @@ ExecLimits Engine::limitsFor(const PipelineRun &run) const
     limits.cancel = run.cancel;
     if (NamespaceDb *db = m_namespaces.value(run.ns)) {
         limits.stats = &db->stats;
+        limits.config = &db->config;
         db->activitySent = false;
     }
     return limits;
@@ -328,6 +331,11 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
 {
     using K = PipelineRun::Kind;
     QByteArray error;
+    // The registry vouched for the namespace; its folder may still be missing (created lazily, as sqld does).
+    NamespaceDb *nsdb = namespaceDb(run->ns, true, &error);
+    if (!nsdb)
+        return failPipeline(*run, http::Response::error(500, error));
+    nsdb->config = run->config;
 
     // v1 and legacy: a stateless session of their own.
     if (run->kind == K::V1Execute || run->kind == K::V1Batch || run->kind == K::Legacy) {
@@ -338,6 +346,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 return;
             }
         }
+        configure(*run->ownSession, nsdb->config);
         Executor exec(*run->ownSession, limitsFor(*run));
         if (run->kind == K::Legacy) {
             if (legacy::run(*run, exec) == BatchState::Park)
@@ -425,6 +434,8 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         m_streams[run->streamId].inUse = true;
     }
+    if (run->streamId)
+        configure(*m_streams[run->streamId].session, nsdb->config);
 
     if (run->kind == K::Cursor) {
         Stream &stream = m_streams[run->streamId];

@@ -8,6 +8,7 @@
 #include "protocol.h"
 
 #include "http/response.h"
+#include "ns/namespaceconfig.h"
 
 #include <QHash>
 #include <QString>
@@ -54,6 +55,7 @@ struct PipelineRun
     Kind kind = Kind::Pipeline;
     Version version = Version::V2;
     QString ns;
+    ns::NamespaceConfig config;
     http::ReplyChannel reply;
     std::shared_ptr<db::CancelToken> cancel;
     std::chrono::steady_clock::time_point parkedSince;

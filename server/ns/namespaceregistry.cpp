@@ -32,6 +32,16 @@ void NamespaceRegistry::scan()
     }
 }
 
+void NamespaceRegistry::setConfigs(QHash<QString, NamespaceConfig> configs)
+{
+    m_configs = std::move(configs);
+    // sqld creates a namespace's folder lazily: a metastore row alone makes a namespace exist.
+    for (auto it = m_configs.cbegin(); it != m_configs.cend(); ++it) {
+        if (validateName(it.key().toUtf8()).isEmpty())
+            m_names.insert(it.key());
+    }
+}
+
 void NamespaceRegistry::setBusy(const QString &name, bool busy)
 {
     if (busy)

@@ -4,6 +4,8 @@
 // sqld uses, so an existing sqld volume is picked up), and kept current by the admin API.
 // Thread rule: I/O thread only.
 
+#include "namespaceconfig.h"
+
 #include <QHash>
 #include <QSet>
 #include <QString>
@@ -25,6 +27,7 @@ public:
     {
         m_names.remove(name);
         m_activity.remove(name);
+        m_configs.remove(name);
     }
     QStringList names() const; // sorted; includes default when it has a database file
 
@@ -43,6 +46,13 @@ public:
     };
     Usage usage(const QString &name) const;
     void setActivity(const QString &name, const Activity &a) { m_activity.insert(name, a); }
+
+    // Configurations from the metastore. A namespace without a row (`default`, or an sqld volume's lazily
+    // created one) has sqld's default configuration.
+    void setConfigs(QHash<QString, NamespaceConfig> configs);
+    NamespaceConfig config(const QString &name) const { return m_configs.value(name, NamespaceConfig()); }
+    void setConfig(const QString &name, const NamespaceConfig &c) { m_configs.insert(name, c); }
+    const QHash<QString, NamespaceConfig> &configs() const { return m_configs; }
     QString dbsDir() const { return m_dbsDir; }
 
 private:
@@ -50,6 +60,7 @@ private:
     QSet<QString> m_names;
     QSet<QString> m_busy;
     QHash<QString, Activity> m_activity; // from stats.json at scan, then from the workers
+    QHash<QString, NamespaceConfig> m_configs;
 };
 
 } // namespace qsqld::ns

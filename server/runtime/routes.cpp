@@ -6,6 +6,9 @@
 #include "db/sqliteworker.h"
 #include "hrana/engine.h"
 #include "http/router.h"
+#include "dumpfetcher.h"
+#include "ns/metastore.h"
+#include "ns/namespaceconfig.h"
 #include "ns/namespacename.h"
 #include "ns/namespaceregistry.h"
 #include "util/jsonwriter.h"
@@ -13,6 +16,8 @@
 #include "util/responsebudget.h"
 
 #include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrlQuery>
@@ -26,10 +31,6 @@ namespace {
 constexpr qsizetype LEGACY_BODY_LIMIT = 2 * 1024 * 1024; // sqld's JSON extractor limit on POST /
 const QByteArray HRANA_HELLO = "Hello, this is HTTP API v2 (Hrana over HTTP)";
 
-// Create-time fields sqld knows that qsqld does not implement yet: refused, never silently ignored.
-const char *const UNSUPPORTED_CREATE_FIELDS[] = {"dump_url", "max_db_size", "heartbeat_url", "bottomless_db_id",
-                                                 "jwt_key", "txn_timeout_s", "max_row_size", "shared_schema",
-                                                 "shared_schema_name", "allow_attach", "durability_mode"};
 
 } // namespace
 
@@ -119,34 +120,55 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
         if (!ns)
             return;
         const QByteArray name = ns->toLatin1();
-        if (!ctx.request.body.trimmed().isEmpty()) {
-            QJsonParseError pe;
-            const QJsonDocument doc = QJsonDocument::fromJson(ctx.request.body, &pe);
-            if (pe.error != QJsonParseError::NoError || !doc.isObject())
-                return ctx.reply(Response::text(400, "Failed to parse the request body as JSON: expected an object"));
-            for (const char *field : UNSUPPORTED_CREATE_FIELDS) {
-                const QJsonValue v = doc.object().value(QLatin1StringView(field));
-                if (!v.isUndefined() && !v.isNull())
-                    return ctx.reply(Response::error(400, "Field `" + QByteArray(field)
-                                                              + "` is not supported by this qsqld version yet"));
-            }
+        // qsqld extension: a dump uploaded as the body (Content-Type application/sql or text/plain).
+        const QByteArray type = ctx.request.header("content-type").toLower();
+        const bool sqlBody = type.startsWith("application/sql") || type.startsWith("text/plain");
+        ns::CreateOptions options;
+        if (!sqlBody) {
+            auto parsed = ns::parseCreateBody(ctx.request.body);
+            if (auto *e = std::get_if<ns::ConfigError>(&parsed))
+                return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
+            options = std::get<ns::CreateOptions>(std::move(parsed));
+            if (options.config.sharedSchema || options.config.sharedSchemaName)
+                return ctx.reply(Response::error(400, "Shared schema error: shared schemas are not supported by qsqld"));
         }
         if (m_registry->busy(*ns))
             return ctx.reply(Response::error(409, "Namespace `" + name + "` is being created or deleted"));
-        if (*ns == u"default")
-            return ctx.reply(Response::empty(200)); // sqld: creating default never fails
-        if (m_registry->exists(*ns))
+        if (*ns == u"default" && !sqlBody && !options.dumpUrl) {
+            // sqld: creating default never fails; it overwrites default's config.
+            QString error;
+            if (!m_metastore->put(*ns, options.config, &error))
+                return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
+            m_registry->setConfig(*ns, options.config);
+            return ctx.reply(Response::empty(200));
+        }
+        if (m_registry->exists(*ns) && (*ns != u"default" || m_registry->names().contains(*ns)))
             return ctx.reply(Response::error(400, "Namespace `" + name + "` already exists"));
-        m_registry->setBusy(*ns, true);
-        onWorker(*ns, [ns = *ns](Engine &e) {
-            const QByteArray error = e.createNamespace(ns);
-            return error.isEmpty() ? Response::empty(200)
-                                   : Response::error(error.contains("already exists") ? 400 : 500, error);
-        }, [this, ns = *ns, reply = ctx.reply](Response resp) {
+        if (sqlBody)
+            return createNamespace(*ns, options.config, ctx.request.body, {}, false, ctx.reply);
+        if (!options.dumpUrl)
+            return createNamespace(*ns, options.config, {}, {}, false, ctx.reply);
+        const QUrl url(QString::fromUtf8(*options.dumpUrl));
+        if (url.scheme() == u"file") {
+            // sqld's checks of a file:// dump, with its messages.
+            const QString path = url.path();
+            if (!QDir::isAbsolutePath(path))
+                return ctx.reply(Response::error(400, "The passed dump file path is not absolute: " + path.toUtf8()));
+            if (!QFileInfo::exists(path))
+                return ctx.reply(Response::error(400, "The passed dump file path doesn't exist: " + path.toUtf8()));
+            if (!QFileInfo(path).isFile())
+                return ctx.reply(Response::error(400, "Path is not a file: " + path.toUtf8()));
+            return createNamespace(*ns, options.config, {}, path, false, ctx.reply);
+        }
+        if (!m_fetcher)
+            m_fetcher = new DumpFetcher(QDir(m_config.dbPath).absolutePath() + u"/.tmp"_s, this);
+        m_registry->setBusy(*ns, true); // reserve the name while downloading
+        m_fetcher->fetch(url, [this, ns = *ns, config = options.config, reply = ctx.reply](QString path,
+                                                                                          QByteArray error) {
             m_registry->setBusy(ns, false);
-            if (resp.status == 200)
-                m_registry->add(ns);
-            reply(std::move(resp));
+            if (!error.isEmpty())
+                return reply(Response::error(400, "Cannot load the dump: " + error));
+            createNamespace(ns, config, {}, path, true, reply);
         });
     });
 
@@ -156,6 +178,9 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             return;
         if (*ns == u"default" && !m_registry->names().contains(*ns))
             return ctx.reply(Response::error(404, "Namespace `default` doesn't exist"));
+        QString error;
+        if (!m_metastore->remove(*ns, &error))
+            return ctx.reply(Response::error(400, error.toUtf8()));
         // From now on new requests get 404; requests already queued on the worker finish first.
         m_registry->remove(*ns);
         m_registry->setBusy(*ns, true);
@@ -166,6 +191,66 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             m_registry->setBusy(ns, false);
             reply(std::move(resp));
         });
+    });
+
+    r.add("POST", "/v1/namespaces/:from/fork/:to", [this, namespaceParam](RouteContext &&ctx) {
+        const auto from = namespaceParam(ctx, true);
+        if (!from)
+            return;
+        const QByteArray toName = ctx.params.value(1);
+        if (QByteArray reason = ns::validateName(toName); !reason.isEmpty())
+            return ctx.reply(ns::invalidNamespace(toName, reason));
+        const QString to = QString::fromLatin1(toName);
+        if (m_registry->exists(to) && (to != u"default" || m_registry->names().contains(to)))
+            return ctx.reply(Response::error(400, "Namespace `" + toName + "` already exists"));
+        if (m_registry->busy(to))
+            return ctx.reply(Response::error(409, "Namespace `" + toName + "` is being created or deleted"));
+        // A point-in-time fork needs sqld's S3 backups (bottomless), which qsqld does not have.
+        const QJsonObject body = QJsonDocument::fromJson(ctx.request.body).object();
+        if (!body.value(QLatin1StringView("timestamp")).toString().isEmpty()
+            && QDateTime::fromString(body.value(QLatin1StringView("timestamp")).toString(), Qt::ISODate).isValid())
+            return ctx.reply(Response::error(500, "backup service not configured"));
+        const ns::NamespaceConfig config = m_registry->config(*from); // the fork inherits all of it, as in sqld
+        m_registry->setBusy(to, true);
+        onWorker(*from, [from = *from, to](Engine &e) { return e.forkNamespace(from, to); },
+                 [this, to, config, reply = ctx.reply](Response resp) {
+                     m_registry->setBusy(to, false);
+                     if (resp.status == 200) {
+                         QString error;
+                         if (!m_metastore->put(to, config, &error)) {
+                             onWorker(to, [to](Engine &e) {
+                                 e.dropNamespace(to);
+                                 return Response::empty(200);
+                             }, [](Response) {});
+                             return reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
+                         }
+                         m_registry->add(to);
+                         m_registry->setConfig(to, config);
+                     }
+                     reply(std::move(resp));
+                 });
+    });
+
+    r.add("GET", "/v1/namespaces/:ns/config", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        ctx.reply(Response::json(200, ns::toJson(m_registry->config(*ns))));
+    });
+
+    r.add("POST", "/v1/namespaces/:ns/config", [this, namespaceParam](RouteContext &&ctx) {
+        const auto ns = namespaceParam(ctx, true);
+        if (!ns)
+            return;
+        auto updated = ns::applyConfigPost(m_registry->config(*ns), ctx.request.body);
+        if (auto *e = std::get_if<ns::ConfigError>(&updated))
+            return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
+        const ns::NamespaceConfig config = std::get<ns::NamespaceConfig>(updated);
+        QString error;
+        if (!m_metastore->put(*ns, config, &error))
+            return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
+        m_registry->setConfig(*ns, config); // requests from now on carry it
+        ctx.reply(Response::empty(200));
     });
 
     r.add("GET", "/v1/namespaces/:ns/stats", [this, namespaceParam](RouteContext &&ctx) {

@@ -5,6 +5,8 @@
 #include "http/listener.h"
 #include "http/router.h"
 #include "ns/namespacename.h"
+#include "ns/metastore.h"
+#include "ns/namespaceconfig.h"
 #include "ns/namespaceregistry.h"
 #include "util/responsebudget.h"
 
@@ -96,6 +98,17 @@ bool ServerRuntime::start(QString *error)
     const QString dbs = QDir(m_config.dbPath).absolutePath() + u"/dbs";
     m_registry = std::make_unique<ns::NamespaceRegistry>(dbs);
     m_registry->scan();
+    QString metaError;
+    m_metastore = ns::MetaStore::open(QDir(m_config.dbPath).absolutePath(), &metaError);
+    if (!m_metastore) {
+        *error = u"qsqld: cannot open the namespace metastore in %1: %2"_s.arg(QDir(m_config.dbPath).absolutePath(),
+                                                                               metaError);
+        return false;
+    }
+    QStringList warnings;
+    m_registry->setConfigs(m_metastore->loadAll(&warnings));
+    for (const QString &w : std::as_const(warnings))
+        qCWarning(lcRuntime).noquote() << "metastore:" << w;
     m_budget = std::make_unique<util::ResponseBudget>(m_config.maxTotalResponseSize);
 
     int nWorkers = m_config.workerThreads;
@@ -211,7 +224,7 @@ void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
         budget->charge(r.charged);
         inner(std::move(r));
     };
-    hrana::Job job{ns, std::move(ctx.request.body), std::move(charged), std::move(ctx.cancel)};
+    hrana::Job job{ns, m_registry->config(ns), std::move(ctx.request.body), std::move(charged), std::move(ctx.cancel)};
     const auto queuedAt = std::chrono::steady_clock::now();
     const auto maxWait = std::chrono::milliseconds(static_cast<qint64>(m_config.connectionCreationTimeoutS * 1000));
     const bool queued = m_workers[w]->post([engine, op = std::move(op), job = std::move(job), queuedAt,
@@ -238,6 +251,33 @@ void ServerRuntime::onWorker(const QString &ns, std::function<http::Response(hra
         http::Response r = work(*engine);
         QMetaObject::invokeMethod(this, [done = std::move(done), r = std::move(r)]() mutable { done(std::move(r)); },
                                   Qt::QueuedConnection);
+    });
+}
+
+void ServerRuntime::createNamespace(const QString &ns, const ns::NamespaceConfig &config, QByteArray dumpSql,
+                                    QString dumpFile, bool removeDumpFile, http::ReplyChannel reply)
+{
+    m_registry->setBusy(ns, true);
+    onWorker(ns, [ns, dumpSql = std::move(dumpSql), dumpFile, removeDumpFile](hrana::Engine &e) {
+        http::Response r = e.createNamespace(ns, dumpSql, dumpFile);
+        if (removeDumpFile)
+            QFile::remove(dumpFile);
+        return r;
+    }, [this, ns, config, reply = std::move(reply)](http::Response resp) {
+        m_registry->setBusy(ns, false);
+        if (resp.status == 200) {
+            QString error;
+            if (!m_metastore->put(ns, config, &error)) {
+                onWorker(ns, [ns](hrana::Engine &e) {
+                    e.dropNamespace(ns);
+                    return http::Response::empty(200);
+                }, [](http::Response) {});
+                return reply(http::Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
+            }
+            m_registry->add(ns);
+            m_registry->setConfig(ns, config);
+        }
+        reply(std::move(resp));
     });
 }
 

@@ -9,6 +9,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -21,11 +22,14 @@ struct Job;
 }
 namespace qsqld::http {
 struct Response;
+using ReplyChannel = std::function<void(Response)>;
 class Listener;
 class Router;
 struct RouteContext;
 }
 namespace qsqld::ns {
+struct NamespaceConfig;
+class MetaStore;
 class NamespaceRegistry;
 }
 namespace qsqld::util {
@@ -63,6 +67,9 @@ private:
                   std::function<void(hrana::Engine &, hrana::Job &&)> op);
     void dispatchUser(http::RouteContext &&ctx, std::function<void(hrana::Engine &, hrana::Job &&)> op);
     int workerFor(const QString &ns) const;
+    // Creates `ns` (with its config, optionally from a dump) on its worker, then records it; answers `reply`.
+    void createNamespace(const QString &ns, const ns::NamespaceConfig &config, QByteArray dumpSql, QString dumpFile,
+                         bool removeDumpFile, http::ReplyChannel reply);
     // Runs `work` on the worker that owns `ns`, then `done` with its result on this (the I/O) thread.
     void onWorker(const QString &ns, std::function<http::Response(hrana::Engine &)> work,
                   std::function<void(http::Response)> done);
@@ -70,6 +77,8 @@ private:
 
     ServerConfig m_config;
     std::unique_ptr<ns::NamespaceRegistry> m_registry;
+    std::unique_ptr<ns::MetaStore> m_metastore; // I/O thread only
+    class DumpFetcher *m_fetcher = nullptr;       // created on first http(s) dump_url
     std::unique_ptr<util::ResponseBudget> m_budget;
     std::vector<std::unique_ptr<db::SqliteWorker>> m_workers;
     std::vector<std::unique_ptr<hrana::Engine>> m_engines;
