@@ -85,8 +85,10 @@ private slots:
         QTest::addRow("unknown flag") << QStringList{QStringLiteral("--bogus")} << QStringLiteral("--bogus");
         QTest::addRow("bad address") << QStringList{QStringLiteral("--http-listen-addr"), QStringLiteral("nope")} << QStringLiteral("--http-listen-addr");
         QTest::addRow("missing value") << QStringList{QStringLiteral("--db-path")} << QStringLiteral("--db-path");
-        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--auth-jwt-key-file"), QStringLiteral("k.pem")}
+        QTest::addRow("unreadable key file") << QStringList{QStringLiteral("--auth-jwt-key-file"), QStringLiteral("k.pem")}
                                              << QStringLiteral("--auth-jwt-key-file");
+        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("-l"), QStringLiteral("127.0.0.1:5001")}
+                                             << QStringLiteral("--hrana-listen-addr");
         QTest::addRow("out of scope") << QStringList{QStringLiteral("--primary-grpc-url"), QStringLiteral("http://x")}
                                       << QStringLiteral("--primary-grpc-url");
     }

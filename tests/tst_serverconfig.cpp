@@ -78,6 +78,14 @@ QString field(const ServerConfig &c, const QString &name)
         return QString::number(c.idleConnectionTimeoutS);
     if (name == u"logLevel")
         return c.logLevel;
+    if (name == u"adminAuthKey")
+        return c.adminAuthKey;
+    if (name == u"authJwtKeyFile")
+        return c.authJwtKeyFile;
+    if (name == u"authJwtKey")
+        return c.authJwtKey;
+    if (name == u"httpAuth")
+        return c.httpAuth;
     qFatal("unknown field");
 }
 
@@ -91,10 +99,7 @@ struct Unsupported
 
 // Written out from the spec's section 14 (and sqld's --help), independently of the flag table.
 const QList<Unsupported> UNSUPPORTED = {
-    { u"admin-auth-key"_s, u"LIBSQL_ADMIN_AUTH_KEY"_s, false, false },
     { u"hrana-listen-addr"_s, u"SQLD_HRANA_LISTEN_ADDR"_s, false, false },
-    { u"auth-jwt-key-file"_s, u"SQLD_AUTH_JWT_KEY_FILE"_s, false, false },
-    { u"http-auth"_s, u"SQLD_HTTP_AUTH"_s, false, false },
     { u"enable-http-console"_s, {}, false, true },
     { u"extensions-path"_s, {}, false, false },
     { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
@@ -146,7 +151,7 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"max-concurrent-connections"_s, u"max-concurrent-requests"_s, u"connection-creation-timeout-sec"_s,
     u"shutdown-timeout"_s, u"checkpoint-interval-s"_s, u"disable-metrics"_s, u"worker-threads"_s,
     u"max-request-body-size"_s, u"statement-timeout-s"_s, u"stream-expiry-s"_s, u"header-timeout-s"_s,
-    u"idle-connection-timeout-s"_s, u"log-level"_s };
+    u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -207,6 +212,7 @@ private slots:
     void byteSize();
     void listenAddress_data();
     void listenAddress();
+    void authSettings();
 
 private:
     void valueRows();
@@ -289,6 +295,29 @@ void TestServerConfig::tableMatchesSpec()
     QCOMPARE(find(u"extensions-path"_s)->shortName, u'e');
     QCOMPARE(find(u"help"_s)->shortName, u'h');
     QCOMPARE(find(u"version"_s)->shortName, u'V');
+}
+
+void TestServerConfig::authSettings()
+{
+    ParseOutcome out = parse({ u"--admin-auth-key"_s, u"s3cret"_s, u"--auth-jwt-key-file"_s, u"/k.pem"_s,
+                                 u"--http-auth"_s, u"basic:dXNlcjpwYXNz"_s });
+    QCOMPARE(out.kind, Kind::Run);
+    QCOMPARE(field(out.config, u"adminAuthKey"_s), u"s3cret"_s);
+    QCOMPARE(field(out.config, u"authJwtKeyFile"_s), u"/k.pem"_s);
+    QCOMPARE(field(out.config, u"httpAuth"_s), u"basic:dXNlcjpwYXNz"_s);
+    // The admin key from either variable; LIBSQL_ADMIN_AUTH_KEY wins over SQLD_ADMIN_AUTH_TOKEN, the flag over both.
+    out = parse({}, { u"SQLD_ADMIN_AUTH_TOKEN=fly"_s });
+    QCOMPARE(field(out.config, u"adminAuthKey"_s), u"fly"_s);
+    out = parse({}, { u"SQLD_ADMIN_AUTH_TOKEN=fly"_s, u"LIBSQL_ADMIN_AUTH_KEY=libsql"_s });
+    QCOMPARE(field(out.config, u"adminAuthKey"_s), u"libsql"_s);
+    out = parse({ u"--admin-auth-key=cli"_s }, { u"LIBSQL_ADMIN_AUTH_KEY=libsql"_s });
+    QCOMPARE(field(out.config, u"adminAuthKey"_s), u"cli"_s);
+    out = parse({}, { u"SQLD_AUTH_JWT_KEY=MCowBQYDK2VwAyEA"_s, u"SQLD_AUTH_JWT_KEY_FILE=/f"_s });
+    QCOMPARE(field(out.config, u"authJwtKey"_s), u"MCowBQYDK2VwAyEA"_s);
+    QCOMPARE(field(out.config, u"authJwtKeyFile"_s), u"/f"_s);
+    out = parse({ u"--http-auth"_s, u"user:pass"_s });
+    QCOMPARE(out.kind, Kind::Error);
+    QVERIFY2(out.text.startsWith(u"qsqld: --http-auth"_s) && out.text.contains(u"basic:"_s), qPrintable(out.text));
 }
 
 // flag, env, field, flag value, expected from flag, env value, expected from env
@@ -517,8 +546,8 @@ void TestServerConfig::unsupportedFlag_data()
                         << u"qsqld: --hrana-listen-addr is not supported by this qsqld build yet"_s;
     QTest::addRow("-e") << QStringList { u"-e"_s, u"/ext"_s }
                         << u"qsqld: --extensions-path is not supported by this qsqld build yet"_s;
-    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"--http-auth"_s, u"basic:eDp5"_s }
-                                            << u"qsqld: --http-auth is not supported by this qsqld build yet"_s;
+    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"-l"_s, u"127.0.0.1:1"_s }
+                                            << u"qsqld: --hrana-listen-addr is not supported by this qsqld build yet"_s;
 }
 
 void TestServerConfig::unsupportedFlag()
@@ -542,9 +571,6 @@ void TestServerConfig::unsupportedEnv_data()
             << u.env + (u.isSwitch ? u"=true"_s : u"=x"_s)
             << u"qsqld: environment variable "_s + u.env + u" (--"_s + u.name + u") "_s + unsupportedTail(u.outOfScope);
     }
-    QTest::addRow("SQLD_AUTH_JWT_KEY")
-        << u"SQLD_AUTH_JWT_KEY=MCowBQYDK2VwAyEA"_s
-        << u"qsqld: environment variable SQLD_AUTH_JWT_KEY is not supported by this qsqld build yet"_s;
 }
 
 void TestServerConfig::unsupportedEnv()

@@ -56,7 +56,7 @@ std::optional<Connection> Connection::open(const QString &path, bool create, DbE
 {
     sqlite3 *raw = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        | SQLITE_OPEN_EXRESCODE;
+        | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_URI;
     const int rc = sqlite3_open_v2(path.toUtf8().constData(), &raw, flags, nullptr);
     if (rc != SQLITE_OK) {
         if (error) {

@@ -42,6 +42,7 @@ struct Job
 {
     QString ns;
     ns::NamespaceConfig config; // the namespace's configuration when the request arrived
+    AccessContext access;       // the authenticated rights (full when auth is off)
     QByteArray body;
     http::ReplyChannel reply;
     std::shared_ptr<db::CancelToken> cancel;

@@ -83,12 +83,21 @@ Error blocked(const std::optional<QString> &reason)
 
 } // namespace errors
 
-std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info)
+std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info, const AccessContext &access)
 {
-    if (info.kind != sql::StatementClass::Attach)
-        return std::nullopt;
-    return ProtocolError{"Authorization forbidden: Namespace `" + info.attachTarget + "` doesn't allow attach", 403,
-                         true};
+    using C = sql::StatementClass;
+    auto refuse = [](const QByteArray &detail) {
+        return ProtocolError{"Authorization forbidden: " + detail, 403, true};
+    };
+    if ((info.kind == C::Write || info.kind == C::Ddl) && !access.permissions.allows(auth::Right::Write, access.ns))
+        return refuse("Current session doesn't not have Write permission to namespace " + access.ns.toUtf8());
+    if (info.kind == C::Attach) {
+        const QString target = QString::fromUtf8(info.attachTarget);
+        if (!access.permissions.allows(auth::Right::AttachRead, target) || !access.attachable
+            || !access.attachable->contains(target))
+            return refuse("Namespace `" + info.attachTarget + "` doesn't allow attach");
+    }
+    return std::nullopt;
 }
 
 namespace {
@@ -283,8 +292,20 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
     db::Connection &conn = m_session.conn;
     conn.setDeadline(started + m_limits.statementTimeout, m_limits.cancel);
 
+    // ATTACH of a namespace becomes a read-only attach of its database file (sqld's rewrite).
+    const sql::StatementInfo *runInfo = &info;
+    sql::StatementInfo attach;
+    if (info.kind == sql::StatementClass::Attach) {
+        attach = info;
+        QByteArray path = QString(m_limits.dbRoot + u'/' + QString::fromUtf8(info.attachTarget) + u"/data").toUtf8();
+        path.replace('\'', "''");
+        QByteArray alias = info.attachAlias;
+        alias.replace('"', "\"\"");
+        attach.sql = "ATTACH DATABASE 'file:" + path + "?mode=ro' AS \"" + alias + '"';
+        runInfo = &attach;
+    }
     db::DbError dbErr;
-    sqlite3_stmt *raw = m_session.cache.acquire(conn.get(), info.sql, &dbErr);
+    sqlite3_stmt *raw = m_session.cache.acquire(conn.get(), runInfo->sql, &dbErr);
     if (!raw) {
         conn.clearDeadline();
         out.status = (dbErr.primary() == SQLITE_BUSY) ? StepStatus::Busy : StepStatus::Error;
@@ -292,7 +313,7 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
         out.error = errors::fromDb(dbErr, true);
         return out;
     }
-    CachedStatement stmt(m_session.cache, info.sql, raw);
+    CachedStatement stmt(m_session.cache, runInfo->sql, raw);
     if (!bindArgs(raw, info, s, &out.error)) {
         conn.clearDeadline();
         out.status = StepStatus::Error;

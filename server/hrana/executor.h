@@ -5,12 +5,14 @@
 
 #include "protocol.h"
 
+#include "auth/jwt.h"
 #include "db/sqlite.h"
 #include "ns/namespaceconfig.h"
 #include "util/responsebudget.h"
 #include "sql/statementanalyzer.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <chrono>
 #include <memory>
@@ -40,6 +42,7 @@ struct ExecLimits
     util::ResponseBudget *budget = nullptr; // --max-total-response-size, shared by all workers
     NamespaceStats *stats = nullptr;        // the namespace's usage counters (worker-owned)
     const ns::NamespaceConfig *config = nullptr; // block_reads / block_writes (worker-owned copy)
+    QString dbRoot;                              // <db-path>/dbs, where ATTACH finds other namespaces
     std::chrono::milliseconds statementTimeout{30'000};
     std::shared_ptr<db::CancelToken> cancel;
 };
@@ -74,8 +77,17 @@ struct ProtocolError
     bool jsonError = false; // {"error": message} instead of text/plain
 };
 
-// sqld refuses ATTACH of a namespace whose config does not allow it (none does yet): a whole-request 403.
-std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info);
+// Who runs a request and what its statements may touch.
+struct AccessContext
+{
+    QString ns;
+    auth::Permissions permissions = auth::Permissions::full();
+    std::shared_ptr<const QSet<QString>> attachable; // namespaces whose config has allow_attach
+};
+
+// sqld's statement permission rules (spec 3.4): a write or DDL needs Write; ATTACH needs AttachRead on the
+// target, which must allow attach. A refusal is a whole-request 403 {"error": ...}.
+std::optional<ProtocolError> forbiddenStatement(const sql::StatementInfo &info, const AccessContext &access);
 
 class Executor
 {

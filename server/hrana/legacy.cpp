@@ -48,7 +48,7 @@ http::Response shapeError(const QByteArray &detail)
 
 } // namespace
 
-std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArray &body)
+std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArray &body, const AccessContext &access)
 {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
@@ -105,7 +105,7 @@ std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArr
         if (list.isEmpty())
             return http::Response::error(400, "Failed to parse query: `empty statement`");
         st.info = std::move(list.first());
-        if (auto forbidden = forbiddenStatement(st.info))
+        if (auto forbidden = forbiddenStatement(st.info, access))
             return http::Response::error(forbidden->status, forbidden->message);
         using C = sql::StatementClass;
         if (st.info.kind == C::Release)

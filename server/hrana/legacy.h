@@ -13,7 +13,7 @@
 namespace qsqld::hrana::legacy {
 
 // Validates the whole request before anything runs; a Response is the error to send as is.
-std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArray &body);
+std::variant<std::vector<LegacyStatement>, http::Response> decode(const QByteArray &body, const AccessContext &access);
 // Runs from run.legacyNext on. Park when the write lock is taken by another stream.
 BatchState run(PipelineRun &run, Executor &exec);
 http::Response encode(const PipelineRun &run);

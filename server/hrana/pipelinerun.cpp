@@ -125,7 +125,8 @@ int v1Status(const Error &e)
 } // namespace
 
 std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
-                                                              Version version, size_t *failedStep)
+                                                              Version version, const AccessContext &access,
+                                                              size_t *failedStep)
 {
     BatchProgress p;
     p.infos.reserve(batch.steps.size());
@@ -146,7 +147,7 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
         if (!step.stmt.args.empty() && !step.stmt.namedArgs.empty())
             return Error{"Specifying both positional and named arguments is not supported",
                          "ARGS_BOTH_POSITIONAL_AND_NAMED"};
-        if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+        if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info), access))
             return *forbidden;
         p.infos.push_back(std::get<sql::StatementInfo>(std::move(info)));
     }
@@ -207,6 +208,7 @@ std::unique_ptr<PipelineRun> startRun(Job &job, Decoded<T> &decoded, PipelineRun
     run->version = version;
     run->ns = job.ns;
     run->config = std::move(job.config);
+    run->access = std::move(job.access);
     run->reply = std::move(job.reply);
     run->cancel = std::move(job.cancel);
     *payload = &std::get<T>(decoded);
@@ -258,7 +260,7 @@ void Engine::v1Batch(Job job)
 
 void Engine::legacyQuery(Job job)
 {
-    auto parsed = legacy::decode(job.body);
+    auto parsed = legacy::decode(job.body, job.access);
     if (auto *resp = std::get_if<http::Response>(&parsed)) {
         job.reply(std::move(*resp));
         return;
@@ -267,6 +269,7 @@ void Engine::legacyQuery(Job job)
     run->kind = PipelineRun::Kind::Legacy;
     run->ns = job.ns;
     run->config = std::move(job.config);
+    run->access = std::move(job.access);
     run->reply = std::move(job.reply);
     run->cancel = std::move(job.cancel);
     run->legacy = std::get<std::vector<LegacyStatement>>(std::move(parsed));
@@ -282,6 +285,7 @@ ExecLimits Engine::limitsFor(const PipelineRun &run) const
     if (NamespaceDb *db = m_namespaces.value(run.ns)) {
         limits.stats = &db->stats;
         limits.config = &db->config;
+        limits.dbRoot = m_config.dbRoot;
         db->activitySent = false;
     }
     return limits;
@@ -366,7 +370,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
                 if (auto *e = std::get_if<Error>(&info))
                     return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
-                if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+                if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info), run->access))
                     return failPipeline(*run, protocolErrorResponse(*forbidden));
                 run->v1Info = std::get<sql::StatementInfo>(std::move(info));
             }
@@ -386,7 +390,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         // V1Batch
         if (!run->batch) {
-            auto prepared = prepareBatch(run->v1Batch, exec, Version::V1);
+            auto prepared = prepareBatch(run->v1Batch, exec, Version::V1, run->access);
             if (auto *pe = std::get_if<ProtocolError>(&prepared))
                 return failPipeline(*run, protocolErrorResponse(*pe));
             if (auto *e = std::get_if<Error>(&prepared))
@@ -442,7 +446,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         Executor exec(*stream.session, limitsFor(*run));
         if (!run->batch) {
             size_t failedStep = 0;
-            auto prepared = prepareBatch(run->cursorBatch, exec, Version::V3, &failedStep);
+            auto prepared = prepareBatch(run->cursorBatch, exec, Version::V3, run->access, &failedStep);
             if (auto *pe = std::get_if<ProtocolError>(&prepared))
                 return failPipeline(*run, protocolErrorResponse(*pe));
             if (auto *e = std::get_if<Error>(&prepared)) {
@@ -561,7 +565,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 run->results.push_back(errorResult(*e));
                 break;
             }
-            if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info)))
+            if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info), run->access))
                 return failPipeline(*run, protocolErrorResponse(*forbidden));
             if (std::exchange(session.txnTimedOut, false)) {
                 run->results.push_back(errorResult(errors::transactionTimeout()));
@@ -582,7 +586,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         case T::Batch: {
             if (!run->batch) {
-                auto prepared = prepareBatch(r.batch, exec, run->version);
+                auto prepared = prepareBatch(r.batch, exec, run->version, run->access);
                 if (auto *pe = std::get_if<ProtocolError>(&prepared))
                     return failPipeline(*run, protocolErrorResponse(*pe));
                 if (auto *e = std::get_if<Error>(&prepared)) {
@@ -617,7 +621,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 }
                 run->seqStmts = std::get<QList<sql::StatementInfo>>(std::move(analyzed));
                 for (const sql::StatementInfo &st : std::as_const(run->seqStmts)) {
-                    if (auto forbidden = forbiddenStatement(st))
+                    if (auto forbidden = forbiddenStatement(st, run->access))
                         return failPipeline(*run, protocolErrorResponse(*forbidden));
                 }
                 run->seqIndex = 0;

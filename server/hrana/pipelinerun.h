@@ -37,7 +37,8 @@ enum class BatchState { Done, Park, TooLarge };
 // an Error fails the batch request.
 // `failedStep` (optional) receives the index of the step an Error belongs to.
 std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batch, const Executor &exec,
-                                                              Version version, size_t *failedStep = nullptr);
+                                                              Version version, const AccessContext &access,
+                                                              size_t *failedStep = nullptr);
 
 // Runs steps from `p.step` on. `onStep(step, outcome)` sees each executed step (cursor output), `onSkip` skipped ones.
 BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qint64 maxResponseSize,
@@ -56,6 +57,7 @@ struct PipelineRun
     Version version = Version::V2;
     QString ns;
     ns::NamespaceConfig config;
+    AccessContext access;
     http::ReplyChannel reply;
     std::shared_ptr<db::CancelToken> cancel;
     std::chrono::steady_clock::time_point parkedSince;

@@ -8,6 +8,7 @@
 #include "connection.h"
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace qsqld::http {
@@ -29,6 +30,8 @@ public:
     explicit Router(bool cors) : m_cors(cors) { }
 
     void add(QByteArray method, QByteArray pattern, RouteHandler handler);
+    // Runs before routing; a Response it returns is sent instead (e.g. the admin API's key check).
+    void setGuard(std::function<std::optional<Response>(const Request &)> guard) { m_guard = std::move(guard); }
     void handle(Request request, ReplyChannel reply, StreamSink stream,
                 std::shared_ptr<db::CancelToken> cancel) override;
 
@@ -42,6 +45,7 @@ private:
     static bool match(const Route &route, const QList<QByteArray> &segments, QList<QByteArray> *params);
 
     bool m_cors;
+    std::function<std::optional<Response>(const Request &)> m_guard;
     std::vector<Route> m_routes;
 };
 

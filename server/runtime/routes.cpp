@@ -7,6 +7,7 @@
 #include "hrana/engine.h"
 #include "http/router.h"
 #include "dumpfetcher.h"
+#include "auth/keyset.h"
 #include "ns/metastore.h"
 #include "ns/namespaceconfig.h"
 #include "ns/namespacename.h"
@@ -31,6 +32,17 @@ namespace {
 constexpr qsizetype LEGACY_BODY_LIMIT = 2 * 1024 * 1024; // sqld's JSON extractor limit on POST /
 const QByteArray HRANA_HELLO = "Hello, this is HTTP API v2 (Hrana over HTTP)";
 
+
+// sqld validates a namespace's jwt_key when it is set: a bad key is a 500 naming the problem.
+std::optional<http::Response> badJwtKey(const ns::NamespaceConfig &config)
+{
+    if (!config.jwtKey)
+        return std::nullopt;
+    auto keys = auth::KeySet::parse(config.jwtKey->toUtf8());
+    if (auto *e = std::get_if<QString>(&keys))
+        return http::Response::error(500, "Internal Error: `Could not decode Ed25519 public key: " + e->toUtf8() + "`");
+    return std::nullopt;
+}
 
 } // namespace
 
@@ -97,6 +109,18 @@ void ServerRuntime::installUserRoutes(http::Router &r)
 
 void ServerRuntime::installAdminRoutes(http::Router &r)
 {
+    if (!m_config.adminAuthKey.isEmpty()) {
+        // sqld: `Authorization: Basic <key>` with the key literally (not base64 of user:password); qsqld also
+        // takes `Bearer <key>`. Anything else is 401 with an empty body.
+        r.setGuard([key = m_config.adminAuthKey.toUtf8()](const http::Request &req) -> std::optional<Response> {
+            const QList<QByteArray> parts = req.header("authorization").simplified().split(' ');
+            const QByteArray scheme = parts.value(0).toLower();
+            if (parts.size() == 2 && (scheme == "basic" || scheme == "bearer") && parts[1] == key)
+                return std::nullopt;
+            return Response::empty(401);
+        });
+    }
+
     r.add("GET", "/", [](RouteContext &&ctx) { ctx.reply(Response::text(200, "Welcome to the sqld admin API")); });
 
     // The `:ns` of every namespace route is checked once here: a valid name, and (unless `mustExist` is false)
@@ -129,6 +153,8 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             if (auto *e = std::get_if<ns::ConfigError>(&parsed))
                 return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
             options = std::get<ns::CreateOptions>(std::move(parsed));
+            if (auto bad = badJwtKey(options.config))
+                return ctx.reply(std::move(*bad));
             if (options.config.sharedSchema || options.config.sharedSchemaName)
                 return ctx.reply(Response::error(400, "Shared schema error: shared schemas are not supported by qsqld"));
         }
@@ -140,6 +166,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             if (!m_metastore->put(*ns, options.config, &error))
                 return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
             m_registry->setConfig(*ns, options.config);
+            refreshAttachable();
             return ctx.reply(Response::empty(200));
         }
         if (m_registry->exists(*ns) && (*ns != u"default" || m_registry->names().contains(*ns)))
@@ -183,6 +210,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             return ctx.reply(Response::error(400, error.toUtf8()));
         // From now on new requests get 404; requests already queued on the worker finish first.
         m_registry->remove(*ns);
+        refreshAttachable();
         m_registry->setBusy(*ns, true);
         onWorker(*ns, [ns = *ns](Engine &e) {
             const QByteArray error = e.dropNamespace(ns);
@@ -226,6 +254,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
                          }
                          m_registry->add(to);
                          m_registry->setConfig(to, config);
+                         refreshAttachable();
                      }
                      reply(std::move(resp));
                  });
@@ -246,10 +275,13 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
         if (auto *e = std::get_if<ns::ConfigError>(&updated))
             return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
         const ns::NamespaceConfig config = std::get<ns::NamespaceConfig>(updated);
+        if (auto bad = badJwtKey(config))
+            return ctx.reply(std::move(*bad));
         QString error;
         if (!m_metastore->put(*ns, config, &error))
             return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
         m_registry->setConfig(*ns, config); // requests from now on carry it
+        refreshAttachable();
         ctx.reply(Response::empty(200));
     });
 

@@ -85,6 +85,14 @@ std::optional<QString> normalizeLogLevel(QStringView text)
 
 // Setters used by the flag table. Each returns the problem with the value, or an empty string.
 
+QString setHttpAuth(ServerConfig &config, QStringView value)
+{
+    if (!value.startsWith(u"basic:") || value.size() == 6)
+        return u"expected basic:<base64 of user:password>"_s;
+    config.httpAuth = value.toString();
+    return {};
+}
+
 template <QString ServerConfig::*Field> QString setText(ServerConfig &config, QStringView value)
 {
     if (value.isEmpty())
@@ -246,14 +254,24 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"meta-store-destroy-on-error", 0, u"SQLD_META_STORE_DESTROY_ON_ERROR", {}, S::Ignored, u"off",
         u"qsqld never destroys the metadata store." },
 
+    // Authentication. SQLD_ADMIN_AUTH_TOKEN (the name Fly deployments use) comes first so that
+    // LIBSQL_ADMIN_AUTH_KEY and the flag win over it.
+    { {}, 0, u"SQLD_ADMIN_AUTH_TOKEN", u"KEY", S::Supported, {}, u"Admin API key (alternative variable name).",
+        &setText<&C::adminAuthKey> },
+    { u"admin-auth-key", 0, u"LIBSQL_ADMIN_AUTH_KEY", u"KEY", S::Supported, {},
+        u"Key the admin API requires: 'Authorization: Basic <key>' (sqld) or 'Bearer <key>'.",
+        &setText<&C::adminAuthKey> },
+    { u"auth-jwt-key-file", 0, u"SQLD_AUTH_JWT_KEY_FILE", u"FILE", S::Supported, {},
+        u"Ed25519 public key(s) for JWT authentication (PEM, several for rotation, or raw base64url).",
+        &setText<&C::authJwtKeyFile> },
+    { {}, 0, u"SQLD_AUTH_JWT_KEY", u"KEY", S::Supported, {}, u"JWT public key text instead of a file.",
+        &setText<&C::authJwtKey> },
+    { u"http-auth", 0, u"SQLD_HTTP_AUTH", u"basic:CREDENTIALS", S::Supported, {},
+        u"Legacy HTTP basic authentication (wins over JWT).", &setHttpAuth },
+
     // Not supported by this build yet
-    { u"admin-auth-key", 0, u"LIBSQL_ADMIN_AUTH_KEY", u"KEY", S::NotYet, {}, u"Bearer key for the admin API." },
     { u"hrana-listen-addr", u'l', u"SQLD_HRANA_LISTEN_ADDR", u"ADDR", S::NotYet, {},
         u"Separate WebSocket-only Hrana listener." },
-    { u"auth-jwt-key-file", 0, u"SQLD_AUTH_JWT_KEY_FILE", u"FILE", S::NotYet, {},
-        u"Ed25519 public key(s) for JWT authentication." },
-    { {}, 0, u"SQLD_AUTH_JWT_KEY", u"KEY", S::NotYet, {}, u"JWT public key text instead of a file." },
-    { u"http-auth", 0, u"SQLD_HTTP_AUTH", u"basic:CREDENTIALS", S::NotYet, {}, u"Legacy HTTP basic authentication." },
     { u"enable-http-console", 0, {}, {}, S::NotYet, u"off", u"Web console at /console." },
     { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
     { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::NotYet, u"100",

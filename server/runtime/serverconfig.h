@@ -43,6 +43,10 @@ struct ServerConfig
     int shutdownTimeoutS = 30;
     std::optional<int> checkpointIntervalS;
     bool disableMetrics = false;
+    QString authJwtKeyFile;   // --auth-jwt-key-file
+    QString authJwtKey;       // SQLD_AUTH_JWT_KEY: the key text itself
+    QString httpAuth;         // --http-auth basic:<base64(user:password)>
+    QString adminAuthKey;     // --admin-auth-key, LIBSQL_ADMIN_AUTH_KEY, SQLD_ADMIN_AUTH_TOKEN
 
     // qsqld's own flags (environment QSQLD_<UPPER_SNAKE>)
     int workerThreads = 0; // 0 = auto, see effectiveWorkerThreads()

@@ -15,6 +15,7 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QDateTime>
 #include <QThread>
 
 #include <unistd.h>
@@ -91,9 +92,69 @@ int ServerRuntime::workerFor(const QString &ns) const
     return static_cast<int>(qHash(ns, 0) % m_workers.size());
 }
 
+bool ServerRuntime::prepareAuth(QString *error)
+{
+    m_gid = qEnvironmentVariable("LIBSQL_GID");
+    if (!m_config.httpAuth.isEmpty()) {
+        m_auth = auth::Authenticator::basic(m_config.httpAuth.mid(6).toUtf8()); // after "basic:"; wins over JWT
+        qCInfo(lcRuntime) << "user API authentication: HTTP basic (--http-auth)";
+        return true;
+    }
+    QByteArray keyText;
+    QString source;
+    if (!m_config.authJwtKeyFile.isEmpty()) {
+        QFile f(m_config.authJwtKeyFile);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = u"qsqld: cannot read --auth-jwt-key-file %1: %2"_s.arg(m_config.authJwtKeyFile, f.errorString());
+            return false;
+        }
+        keyText = f.read(1 << 20);
+        source = u"--auth-jwt-key-file "_s + m_config.authJwtKeyFile;
+    } else if (!m_config.authJwtKey.isEmpty()) {
+        keyText = m_config.authJwtKey.toUtf8();
+        source = u"SQLD_AUTH_JWT_KEY"_s;
+    }
+    if (!keyText.isEmpty()) {
+        auto keys = auth::KeySet::parse(keyText);
+        if (auto *e = std::get_if<QString>(&keys)) {
+            *error = u"qsqld: %1: %2"_s.arg(source, *e);
+            return false;
+        }
+        const auto count = std::get<auth::KeySet>(keys).size();
+        m_auth = auth::Authenticator::jwt(std::get<auth::KeySet>(std::move(keys)), m_gid);
+        qCInfo(lcRuntime).noquote() << "user API authentication: Ed25519 JWT," << count << "key(s) from" << source;
+    }
+    return true;
+}
+
+std::optional<auth::Authenticator> ServerRuntime::authenticatorFor(const QString &ns, QByteArray *error)
+{
+    const ns::NamespaceConfig config = m_registry->config(ns);
+    if (!config.jwtKey)
+        return m_auth;
+    // Parsing a key is cheap next to the Ed25519 verification that follows; no cache to keep coherent.
+    auto keys = auth::KeySet::parse(config.jwtKey->toUtf8());
+    if (auto *e = std::get_if<QString>(&keys)) {
+        *error = "Could not decode Ed25519 public key of namespace `" + ns.toUtf8() + "`: " + e->toUtf8();
+        return std::nullopt;
+    }
+    return auth::Authenticator::jwt(std::get<auth::KeySet>(std::move(keys)), m_gid);
+}
+
+void ServerRuntime::refreshAttachable()
+{
+    auto set = std::make_shared<QSet<QString>>();
+    const auto &configs = m_registry->configs();
+    for (auto it = configs.cbegin(); it != configs.cend(); ++it) {
+        if (it.value().allowAttach)
+            set->insert(it.key());
+    }
+    m_attachable = std::move(set);
+}
+
 bool ServerRuntime::start(QString *error)
 {
-    if (!prepareDataDir(error))
+    if (!prepareAuth(error) || !prepareDataDir(error)) // a bad key must not leave a data folder behind
         return false;
     const QString dbs = QDir(m_config.dbPath).absolutePath() + u"/dbs";
     m_registry = std::make_unique<ns::NamespaceRegistry>(dbs);
@@ -107,6 +168,7 @@ bool ServerRuntime::start(QString *error)
     }
     QStringList warnings;
     m_registry->setConfigs(m_metastore->loadAll(&warnings));
+    refreshAttachable();
     for (const QString &w : std::as_const(warnings))
         qCWarning(lcRuntime).noquote() << "metastore:" << w;
     m_budget = std::make_unique<util::ResponseBudget>(m_config.maxTotalResponseSize);
@@ -186,8 +248,14 @@ bool ServerRuntime::start(QString *error)
                                                          .arg(httpPort())
                                 << "data in" << QDir(m_config.dbPath).absolutePath() << "with" << nWorkers
                                 << "worker threads";
-    qCWarning(lcRuntime).noquote() << "AUTHENTICATION IS OFF: anyone who can reach port" << httpPort()
-                         << "can read and write every namespace (JWT auth is not available in this build yet)";
+    if (m_auth.strategy() == auth::Authenticator::Strategy::None)
+        qCWarning(lcRuntime).noquote()
+            << "AUTHENTICATION IS OFF: anyone who can reach port" << httpPort()
+            << "can read and write every namespace (namespaces with their own jwt_key excepted). "
+               "Set --auth-jwt-key-file (see `qsqld keygen`).";
+    if (m_adminListener && m_config.adminAuthKey.isEmpty())
+        qCWarning(lcRuntime).noquote() << "ADMIN API WITHOUT A KEY: anyone who can reach port" << adminPort()
+                                       << "can create, change and delete namespaces. Set --admin-auth-key.";
     if (m_adminListener)
         qCInfo(lcRuntime).noquote() << "admin API on"
                                     << u"http://%1:%2"_s.arg(m_config.adminListen->host.toString()).arg(adminPort());
@@ -224,7 +292,29 @@ void ServerRuntime::dispatch(http::RouteContext &&ctx, const QString &ns,
         budget->charge(r.charged);
         inner(std::move(r));
     };
-    hrana::Job job{ns, m_registry->config(ns), std::move(ctx.request.body), std::move(charged), std::move(ctx.cancel)};
+    // sqld's order (spec 2.3): namespace (400), existence (404, above), authentication (401), then the token must
+    // at least read the namespace, else 404 as if it did not exist.
+    QByteArray authError;
+    const auto authenticator = authenticatorFor(ns, &authError);
+    if (!authenticator) {
+        ctx.reply(http::Response::error(500, "Internal Error: `" + authError + "`"));
+        return;
+    }
+    QByteArray credential = ctx.request.header("authorization");
+    if (credential.isEmpty())
+        credential = ctx.request.header("x-authorization"); // the gRPC-style header of embedded replicas
+    auto authenticated = authenticator->authenticate(credential, QDateTime::currentSecsSinceEpoch());
+    if (auto *e = std::get_if<auth::AuthError>(&authenticated)) {
+        ctx.reply(http::Response::json(401, auth::http401Body(*e)));
+        return;
+    }
+    auto permissions = std::get<auth::Permissions>(std::move(authenticated));
+    if (!permissions.allows(auth::Right::Read, ns)) {
+        ctx.reply(http::Response::error(404, "Namespace `" + ns.toUtf8() + "` doesn't exist"));
+        return;
+    }
+    hrana::Job job{ns, m_registry->config(ns), hrana::AccessContext{ns, std::move(permissions), m_attachable},
+                   std::move(ctx.request.body), std::move(charged), std::move(ctx.cancel)};
     const auto queuedAt = std::chrono::steady_clock::now();
     const auto maxWait = std::chrono::milliseconds(static_cast<qint64>(m_config.connectionCreationTimeoutS * 1000));
     const bool queued = m_workers[w]->post([engine, op = std::move(op), job = std::move(job), queuedAt,
@@ -276,6 +366,7 @@ void ServerRuntime::createNamespace(const QString &ns, const ns::NamespaceConfig
             }
             m_registry->add(ns);
             m_registry->setConfig(ns, config);
+            refreshAttachable();
         }
         reply(std::move(resp));
     });

@@ -6,6 +6,8 @@
 
 #include "serverconfig.h"
 
+#include "auth/authenticator.h"
+
 #include <QObject>
 #include <QTimer>
 
@@ -60,6 +62,11 @@ signals:
 
 private:
     bool prepareDataDir(QString *error);
+    bool prepareAuth(QString *error);
+    // The authenticator of `ns`: its own jwt_key if its config has one, else the server's.
+    // nullopt (with `error`) when the namespace's jwt_key does not parse.
+    std::optional<auth::Authenticator> authenticatorFor(const QString &ns, QByteArray *error);
+    void refreshAttachable(); // after any config change
     void installUserRoutes(http::Router &r);
     void installAdminRoutes(http::Router &r);
     // Resolves the namespace, checks it exists, and runs `op` on its worker's engine.
@@ -78,6 +85,9 @@ private:
     ServerConfig m_config;
     std::unique_ptr<ns::NamespaceRegistry> m_registry;
     std::unique_ptr<ns::MetaStore> m_metastore; // I/O thread only
+    auth::Authenticator m_auth;                  // --http-auth / --auth-jwt-key-file / none
+    QString m_gid;                               // LIBSQL_GID
+    std::shared_ptr<const QSet<QString>> m_attachable;
     class DumpFetcher *m_fetcher = nullptr;       // created on first http(s) dump_url
     std::unique_ptr<util::ResponseBudget> m_budget;
     std::vector<std::unique_ptr<db::SqliteWorker>> m_workers;
