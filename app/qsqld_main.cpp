@@ -1,5 +1,7 @@
 // qsqld: the headless server. Parses flags and SQLD_* variables, runs a ServerRuntime until SIGTERM/SIGINT.
 
+#include "tokencommands.h"
+
 #include "runtime/serverconfig.h"
 #include "runtime/serverruntime.h"
 
@@ -46,6 +48,9 @@ int main(int argc, char **argv)
     qSetMessagePattern(u"%{time yyyy-MM-ddThh:mm:ss.zzz} %{if-debug}DEBUG%{endif}%{if-info}INFO%{endif}"
                        "%{if-warning}WARN%{endif}%{if-critical}ERROR%{endif}%{if-fatal}FATAL%{endif} "
                        "%{category}: %{message}"_s);
+
+    if (qsqld::app::isToolCommand(QCoreApplication::arguments()))
+        return qsqld::app::runToolCommand(QCoreApplication::arguments());
 
     const auto outcome = qsqld::runtime::parseCommandLine(QCoreApplication::arguments(),
                                                           QProcessEnvironment::systemEnvironment());
