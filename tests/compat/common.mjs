@@ -15,11 +15,13 @@ let tableCounter = 0;
 /** A table name unique to this run. */
 export const tbl = (name) => `${name}_${suffix}_${++tableCounter}`;
 
-/** Creates a namespace with the admin API. */
+/** Creates a namespace with the admin API (with the admin key when the harness runs with --auth). */
 export async function createNamespace(ns, config = {}) {
+    const headers = { "content-type": "application/json" };
+    if (process.env.QSQLD_ADMIN_KEY) headers.authorization = `Bearer ${process.env.QSQLD_ADMIN_KEY}`;
     const r = await fetch(`${ADMIN}/v1/namespaces/${encodeURIComponent(ns)}/create`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers,
         body: JSON.stringify(config),
     });
     const body = await r.text();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs one real-client compatibility suite against a freshly started qsqld.
 //
-//   node harness.mjs --server /path/to/qsqld --suite libsql-client.test.mjs
+//   node harness.mjs --server /path/to/qsqld --suite libsql-client.test.mjs [--auth]
 //
 // 1. Checks that tests/compat/node_modules holds the pinned clients (else fails: run `npm ci`).
 // 2. Picks two free loopback ports, makes a fresh temp dir and starts
@@ -10,10 +10,14 @@
 // 4. Runs `node --test <suite>` with QSQLD_URL and QSQLD_ADMIN_URL in the environment.
 // 5. Sends SIGTERM and requires the server to exit with status 0 within 30 s.
 // 6. Removes the temp dir and exits non-zero if anything failed.
+// With --auth, the harness also generates an Ed25519 key pair, starts qsqld with
+// --auth-jwt-key-file <tmp>/jwt_public.pem and --admin-auth-key <random hex>, and gives the suite
+// QSQLD_JWT_PRIVATE_KEY_PEM (PKCS#8 PEM), QSQLD_ADMIN_KEY and QSQLD_BINARY (the server path).
 // The server's stdout/stderr are captured and printed whenever something fails.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, accessSync, constants as fsConstants } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, accessSync, writeFileSync, constants as fsConstants } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -34,12 +38,12 @@ function log(msg) {
 
 function usage(msg) {
     if (msg) log(msg);
-    log("usage: node harness.mjs --server /path/to/qsqld --suite <file.test.mjs>");
+    log("usage: node harness.mjs --server /path/to/qsqld --suite <file.test.mjs> [--auth]");
     process.exit(2);
 }
 
 function parseArgs(argv) {
-    const out = {};
+    const out = { auth: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--server" || a === "--suite") {
@@ -49,6 +53,8 @@ function parseArgs(argv) {
             out.server = a.slice("--server=".length);
         } else if (a.startsWith("--suite=")) {
             out.suite = a.slice("--suite=".length);
+        } else if (a === "--auth") {
+            out.auth = true;
         } else if (a === "-h" || a === "--help") {
             usage();
         } else {
@@ -144,6 +150,18 @@ async function main() {
         "--admin-listen-addr", `127.0.0.1:${adminPort}`,
         "--enable-namespaces",
     ];
+    const suiteEnv = { QSQLD_URL: httpUrl, QSQLD_ADMIN_URL: adminUrl };
+    if (args.auth) {
+        // JWT auth (spec §3): the server gets the public key, the suite the private key to sign tokens.
+        const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+        const publicPemPath = path.join(tmp, "jwt_public.pem");
+        writeFileSync(publicPemPath, publicKey.export({ type: "spki", format: "pem" }));
+        const adminKey = randomBytes(16).toString("hex");
+        serverArgs.push("--auth-jwt-key-file", publicPemPath, "--admin-auth-key", adminKey);
+        suiteEnv.QSQLD_JWT_PRIVATE_KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" });
+        suiteEnv.QSQLD_ADMIN_KEY = adminKey;
+        suiteEnv.QSQLD_BINARY = server;
+    }
 
     const serverLog = new CappedLog(LOG_CAP_BYTES);
     let serverExit = null; // {code, signal}
@@ -235,7 +253,7 @@ async function main() {
             {
                 cwd: HERE,
                 stdio: "inherit",
-                env: { ...process.env, QSQLD_URL: httpUrl, QSQLD_ADMIN_URL: adminUrl },
+                env: { ...process.env, ...suiteEnv },
             },
         );
         const runnerTimer = setTimeout(() => {
