@@ -3,6 +3,7 @@
 
 #include "testserver.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -303,6 +304,47 @@ private slots:
                                            "Content-Type: text/plain\r\nContent-Length: "
                                                + QByteArray::number(attach.size()) + "\r\n\r\n" + attach)
                     .body.contains("attach statements are not allowed in dumps"));
+    }
+
+    void tenThousandTenantsArePaged()
+    {
+        // 10,000 tenants on disk (an empty file is an empty SQLite database), listed page by page.
+        TestServer big;
+        const QString dbs = big.dir.path() + QStringLiteral("/data/dbs");
+        for (int i = 0; i < 10000; ++i) {
+            const QString dir = dbs + QStringLiteral("/tenant-%1").arg(i, 5, 10, QLatin1Char('0'));
+            QVERIFY(QDir().mkpath(dir));
+            QFile f(dir + QStringLiteral("/data"));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(big.start());
+        QStringList names;
+        QByteArray after;
+        for (int page = 0; page < 20; ++page) {
+            QTcpSocket s;
+            s.connectToHost(QHostAddress::LocalHost, big.adminPort());
+            QVERIFY(s.waitForConnected(5000));
+            s.write("GET /v1/namespaces?limit=1000" + (after.isEmpty() ? QByteArray() : "&after=" + after)
+                    + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            const RawResponse r = readResponses(s, 1).value(0);
+            QCOMPARE(r.status, 200);
+            const QJsonObject o = json(r);
+            for (const QJsonValue &v : o[QStringLiteral("namespaces")].toArray())
+                names.append(v[QStringLiteral("name")].toString());
+            if (o[QStringLiteral("next")].isNull())
+                break;
+            after = o[QStringLiteral("next")].toString().toUtf8();
+        }
+        QCOMPARE(names.size(), 10000);
+        QCOMPARE(names.first(), QStringLiteral("tenant-00000"));
+        QCOMPARE(names.last(), QStringLiteral("tenant-09999"));
+        QCOMPARE(names.removeDuplicates(), 0);
+        // One of them works like any tenant.
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, big.port());
+        QVERIFY(s.waitForConnected(5000));
+        s.write(post("/v2/pipeline", executeBody("CREATE TABLE t(x)"), "x-namespace: tenant-04242\r\n"));
+        QVERIFY(readResponses(s, 1).value(0).body.contains("\"type\":\"ok\""));
     }
 
     void dumpReaderThatLeavesReleasesTheSnapshot()
