@@ -380,7 +380,7 @@ void Engine::tick()
     }
     QList<quint64> expired;
     for (const auto &[sid, s] : m_streams) {
-        if (!s.inUse && now - s.lastUsed > m_config.streamExpiry)
+        if (!s.inUse && !s.pinned && now - s.lastUsed > m_config.streamExpiry)
             expired.append(s.id);
     }
     for (quint64 id : expired)

@@ -60,6 +60,16 @@ public:
     Engine &operator=(const Engine &) = delete;
 
     void pipeline(Job job, Version version);
+
+    // WebSocket streams. openPinnedStream returns the stream id (0 with `error` set on failure).
+    quint64 openPinnedStream(const QString &ns, const ns::NamespaceConfig &config, QByteArray *error);
+    void closePinnedStream(quint64 id);
+    // Runs `requests` (no `close`) or, with `cursor` set, that batch as a cursor, on pinned stream `id`.
+    // `done(ok, results, protocolError)`: one encoded StreamResult per request (for a cursor: the entry lines),
+    // or a protocol/generic error text that ends the WebSocket connection.
+    using WsDone = std::function<void(std::vector<QByteArray> results, QByteArray fatalError)>;
+    void runOnStream(Job job, quint64 id, Version version, std::vector<StreamRequest> requests,
+                     std::optional<Batch> cursor, WsDone done);
     void cursor(Job job);
     void v1Execute(Job job);
     void v1Batch(Job job);
@@ -97,6 +107,7 @@ private:
         std::unique_ptr<Session> session;
         std::chrono::steady_clock::time_point lastUsed;
         bool inUse = false;
+        bool pinned = false; // a WebSocket stream: no baton, no expiry; closed by its connection
     };
 
     // Pipeline plumbing (engine.cpp).

@@ -276,6 +276,48 @@ void Engine::legacyQuery(Job job)
     runPipeline(std::move(run));
 }
 
+quint64 Engine::openPinnedStream(const QString &ns, const ns::NamespaceConfig &config, QByteArray *error)
+{
+    if (NamespaceDb *db = namespaceDb(ns, true, error))
+        db->config = config;
+    else
+        return 0;
+    Stream *s = newStream(ns, error);
+    if (!s)
+        return 0;
+    s->pinned = true;
+    return s->id;
+}
+
+void Engine::closePinnedStream(quint64 id)
+{
+    destroyStream(id, false);
+}
+
+void Engine::runOnStream(Job job, quint64 id, Version version, std::vector<StreamRequest> requests,
+                         std::optional<Batch> cursor, WsDone done)
+{
+    auto run = std::make_unique<PipelineRun>();
+    run->kind = cursor ? PipelineRun::Kind::Cursor : PipelineRun::Kind::Pipeline;
+    run->version = version;
+    run->ns = job.ns;
+    run->config = std::move(job.config);
+    run->access = std::move(job.access);
+    run->cancel = std::move(job.cancel);
+    run->wsDone = std::move(done);
+    auto it = m_streams.find(id);
+    if (it == m_streams.end() || !it->second.pinned || it->second.inUse) {
+        run->wsDone({}, "Stream " + QByteArray::number(id) + " is not open");
+        return;
+    }
+    it->second.inUse = true;
+    run->streamId = id;
+    run->req.requests = std::move(requests);
+    if (cursor)
+        run->cursorBatch = std::move(*cursor);
+    runPipeline(std::move(run));
+}
+
 // ---- Running ------------------------------------------------------------------------------------------------
 
 ExecLimits Engine::limitsFor(const PipelineRun &run) const
@@ -293,6 +335,15 @@ ExecLimits Engine::limitsFor(const PipelineRun &run) const
 
 void Engine::failPipeline(PipelineRun &run, http::Response response)
 {
+    if (run.wsDone) {
+        // On a WebSocket a whole-request failure ends the connection (which closes its streams).
+        if (run.streamId && m_streams.count(run.streamId))
+            m_streams[run.streamId].inUse = false;
+        run.wsDone({}, response.body.isEmpty() ? QByteArray("Internal server error") : response.body);
+        run.wsDone = nullptr;
+        run.reply = nullptr;
+        return;
+    }
     if (run.streamId)
         destroyStream(run.streamId, false);
     run.streamId = 0;
@@ -701,6 +752,20 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
 
 void Engine::finishPipeline(PipelineRun &run)
 {
+    if (run.wsDone) {
+        if (run.streamId && m_streams.count(run.streamId)) {
+            Stream &s = m_streams[run.streamId];
+            s.inUse = false;
+            s.lastUsed = steady_clock::now();
+        }
+        std::vector<QByteArray> results = std::move(run.results);
+        if (run.kind == PipelineRun::Kind::Cursor)
+            results = {std::move(run.cursorOut)};
+        run.wsDone(std::move(results), {});
+        run.wsDone = nullptr;
+        resumeWaiters(run.ns);
+        return;
+    }
     QByteArray baton;
     if (run.streamId) {
         Stream &s = m_streams[run.streamId];

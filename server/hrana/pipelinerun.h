@@ -82,6 +82,9 @@ struct PipelineRun
     Batch v1Batch;
     std::optional<sql::StatementInfo> v1Info;
 
+    // WebSocket: the stream is given, and the results go to `wsDone` instead of an HTTP body
+    std::function<void(std::vector<QByteArray>, QByteArray)> wsDone;
+
     // legacy POST /
     std::vector<LegacyStatement> legacy;
     std::vector<QByteArray> legacyOut;

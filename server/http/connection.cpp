@@ -107,6 +107,8 @@ void Connection::onReadyRead()
         m_socket->readAll(); // discard: we answer what we have and close
         return;
     }
+    if (!m_upgradeChecked && tryUpgrade())
+        return;
     const bool wasIdle = !m_parser.inProgress();
     m_buffer.append(m_socket->readAll());
     processBuffer();
@@ -114,6 +116,39 @@ void Connection::onReadyRead()
         m_timer.start(m_limits.headerTimeoutMs);
     else if (!m_parser.inProgress())
         armTimer();
+}
+
+bool Connection::tryUpgrade()
+{
+    constexpr qint64 MAX_HEAD = 64 * 1024;
+    const QByteArray head = m_socket->peek(MAX_HEAD);
+    const qsizetype end = head.indexOf("\r\n\r\n");
+    if (end < 0) {
+        // Wait for the whole head of a possible upgrade; anything that cannot be one is parsed as usual.
+        if (head.size() < MAX_HEAD && QByteArrayView("GET ").startsWith(QByteArrayView(head).first(std::min<qsizetype>(4, head.size()))))
+            return true; // not consumed: readyRead fires again when more arrives (the header timeout still runs)
+        m_upgradeChecked = true;
+        return false;
+    }
+    m_upgradeChecked = true;
+    RequestParser parser(0);
+    QByteArray copy = head.left(end + 4);
+    if (parser.feed(copy) != RequestParser::State::Complete)
+        return false;
+    const Request req = parser.takeRequest();
+    if (req.method != "GET" || !req.header("upgrade").toLower().contains("websocket") || !m_handler.acceptsUpgrade())
+        return false;
+    // Hand the socket over with its handshake unread; this connection ends without touching it again.
+    QTcpSocket *socket = m_socket.data();
+    socket->disconnect(this);
+    socket->setParent(nullptr);
+    m_socket.clear();
+    m_handler.upgrade(req, socket);
+    m_closed = true;
+    m_timer.stop();
+    emit finished();
+    deleteLater();
+    return true;
 }
 
 void Connection::processBuffer()

@@ -45,6 +45,10 @@ public:
     // `stream` may be used instead of `reply` to send a chunked body.
     virtual void handle(Request request, ReplyChannel reply, StreamSink stream,
                         std::shared_ptr<db::CancelToken> cancel) = 0;
+    // A WebSocket upgrade as the first request of a connection. If acceptsUpgrade(), upgrade() takes `socket`
+    // (its handshake bytes still unread, no parent) and owns it from then on, errors included.
+    virtual bool acceptsUpgrade() const { return false; }
+    virtual void upgrade(const Request &, QTcpSocket *) { }
 };
 
 class Connection : public QObject
@@ -78,6 +82,7 @@ private:
     };
 
     void onReadyRead();
+    bool tryUpgrade(); // true when the socket was handed over
     void processBuffer();
     void flush();
     void writeError(int status, const QByteArray &text);
@@ -99,6 +104,7 @@ private:
     bool m_closing = false;    // no more requests are read
     bool m_closed = false;
     bool m_continueSent = false;
+    bool m_upgradeChecked = false; // only the first request of a connection may be a WebSocket upgrade
     qint64 m_chargedUnwritten = 0; // budget bytes handed to the socket but not yet written
 };
 

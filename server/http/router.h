@@ -32,6 +32,10 @@ public:
     void add(QByteArray method, QByteArray pattern, RouteHandler handler);
     // Runs before routing; a Response it returns is sent instead (e.g. the admin API's key check).
     void setGuard(std::function<std::optional<Response>(const Request &)> guard) { m_guard = std::move(guard); }
+    // Where WebSocket upgrades go (the user listener's Hrana-over-WebSocket gateway).
+    void setUpgradeHandler(std::function<void(const Request &, QTcpSocket *)> h) { m_upgrade = std::move(h); }
+    bool acceptsUpgrade() const override { return bool(m_upgrade); }
+    void upgrade(const Request &request, QTcpSocket *socket) override { m_upgrade(request, socket); }
     void handle(Request request, ReplyChannel reply, StreamSink stream,
                 std::shared_ptr<db::CancelToken> cancel) override;
 
@@ -46,6 +50,7 @@ private:
 
     bool m_cors;
     std::function<std::optional<Response>(const Request &)> m_guard;
+    std::function<void(const Request &, QTcpSocket *)> m_upgrade;
     std::vector<Route> m_routes;
 };
 

@@ -142,12 +142,13 @@ QString setHttpListen(ServerConfig &config, QStringView value)
     return {};
 }
 
-QString setAdminListen(ServerConfig &config, QStringView value)
+template <std::optional<ListenAddress> ServerConfig::*Field>
+QString setOptionalListen(ServerConfig &config, QStringView value)
 {
     const auto address = parseListenAddress(value);
     if (!address)
         return u"cannot parse '%1' as host:port"_s.arg(value);
-    config.adminListen = *address;
+    config.*Field = *address;
     return {};
 }
 
@@ -195,7 +196,7 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"http-listen-addr", 0, u"SQLD_HTTP_LISTEN_ADDR", u"ADDR", S::Supported, u"127.0.0.1:8080",
         u"Address and port of the user HTTP and WebSocket API.", &setHttpListen },
     { u"admin-listen-addr", 0, u"SQLD_ADMIN_LISTEN_ADDR", u"ADDR", S::Supported, {},
-        u"Address and port of the admin HTTP API; off when not given.", &setAdminListen },
+        u"Address and port of the admin HTTP API; off when not given.", &setOptionalListen<&C::adminListen> },
     { u"enable-namespaces", 0, u"QSQLD_ENABLE_NAMESPACES", {}, S::Supported, u"off",
         u"Route requests to namespaces by host name or path; otherwise everything uses 'default'.",
         &setSwitch<&C::enableNamespaces> },
@@ -269,9 +270,10 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"http-auth", 0, u"SQLD_HTTP_AUTH", u"basic:CREDENTIALS", S::Supported, {},
         u"Legacy HTTP basic authentication (wins over JWT).", &setHttpAuth },
 
+    { u"hrana-listen-addr", u'l', u"SQLD_HRANA_LISTEN_ADDR", u"ADDR", S::Supported, {},
+        u"Separate WebSocket-only Hrana listener (every path upgrades).", &setOptionalListen<&C::hranaListen> },
+
     // Not supported by this build yet
-    { u"hrana-listen-addr", u'l', u"SQLD_HRANA_LISTEN_ADDR", u"ADDR", S::NotYet, {},
-        u"Separate WebSocket-only Hrana listener." },
     { u"enable-http-console", 0, {}, {}, S::NotYet, u"off", u"Web console at /console." },
     { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
     { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::NotYet, u"100",

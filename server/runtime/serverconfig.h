@@ -32,6 +32,7 @@ struct ServerConfig
     QString dbPath = u"data.sqld"_s;
     ListenAddress httpListen { QHostAddress(QHostAddress::LocalHost), 8080, u"127.0.0.1:8080"_s };
     std::optional<ListenAddress> adminListen;
+    std::optional<ListenAddress> hranaListen; // --hrana-listen-addr
     bool enableNamespaces = false;
     bool disableDefaultNamespace = false;
     QString httpSelfUrl;

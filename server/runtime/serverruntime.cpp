@@ -8,6 +8,7 @@
 #include "ns/metastore.h"
 #include "ns/namespaceconfig.h"
 #include "ns/namespaceregistry.h"
+#include "wsgateway.h"
 #include "util/responsebudget.h"
 
 #include <QDir>
@@ -200,12 +201,48 @@ bool ServerRuntime::start(QString *error)
     limits.idleTimeoutMs = static_cast<int>(m_config.idleConnectionTimeoutS * 1000);
     limits.budget = m_budget.get();
 
+    WsBackend backend;
+    backend.resolveNamespace = [this](const http::Request &req) -> std::variant<QString, http::Response> {
+        auto resolved = ns::resolveNamespace(req, {m_config.enableNamespaces, m_config.disableDefaultNamespace});
+        if (auto *ns = std::get_if<QString>(&resolved); ns && (!m_registry->exists(*ns) || m_registry->busy(*ns)))
+            return http::Response::error(404, "Namespace `" + ns->toUtf8() + "` doesn't exist");
+        return resolved;
+    };
+    backend.authenticate = [this](const QString &ns, std::optional<QByteArray> jwt)
+        -> std::variant<auth::Permissions, auth::AuthError> {
+        QByteArray error;
+        const auto authenticator = authenticatorFor(ns, &error);
+        if (!authenticator)
+            return auth::AuthError::failed();
+        return authenticator->authenticateJwt(jwt ? std::optional<QByteArrayView>(*jwt) : std::nullopt,
+                                              QDateTime::currentSecsSinceEpoch());
+    };
+    backend.config = [this](const QString &ns) { return m_registry->config(ns); };
+    backend.attachable = [this] { return m_attachable; };
+    backend.post = [this](const QString &ns, std::function<void(hrana::Engine &)> work) {
+        if (m_stopped)
+            return false;
+        const int w = workerFor(ns);
+        hrana::Engine *engine = m_engines[w].get();
+        m_workers[w]->postAlways([engine, work = std::move(work)] { work(*engine); });
+        return true;
+    };
+    backend.idleTimeoutMs = static_cast<int>(std::min(m_config.idleConnectionTimeoutS * 10 * 1000, 2e9));
+    m_ws = new WsGateway(std::move(backend), this);
+
     m_userRouter = std::make_unique<http::Router>(true);
     installUserRoutes(*m_userRouter);
+    m_userRouter->setUpgradeHandler([this](const http::Request &req, QTcpSocket *socket) {
+        m_ws->takeUpgrade(req, socket);
+    });
     m_userListener = new http::Listener(*m_userRouter, limits, m_config.maxConcurrentConnections, this);
     QString listenError;
     if (!m_userListener->start(m_config.httpListen.host, m_config.httpListen.port, &listenError)) {
         *error = u"qsqld: cannot listen on %1 (--http-listen-addr): %2"_s.arg(m_config.httpListen.text, listenError);
+        return false;
+    }
+    if (m_config.hranaListen && !m_ws->listen(m_config.hranaListen->host, m_config.hranaListen->port, &listenError)) {
+        *error = u"qsqld: cannot listen on %1 (--hrana-listen-addr): %2"_s.arg(m_config.hranaListen->text, listenError);
         return false;
     }
     if (m_config.adminListen) {
@@ -265,6 +302,11 @@ bool ServerRuntime::start(QString *error)
 quint16 ServerRuntime::httpPort() const
 {
     return m_userListener ? m_userListener->serverPort() : 0;
+}
+
+quint16 ServerRuntime::hranaPort() const
+{
+    return m_ws ? m_ws->listenPort() : 0;
 }
 
 quint16 ServerRuntime::adminPort() const
@@ -391,6 +433,8 @@ void ServerRuntime::stop()
     qCInfo(lcRuntime) << "shutting down: no new connections; finishing requests in flight";
     m_tick.stop();
     m_checkpoint.stop();
+    if (m_ws)
+        m_ws->closeAll(); // WebSocket clients reconnect; their streams roll back
     int open = 0;
     for (http::Listener *l : {m_userListener, m_adminListener}) {
         if (!l)

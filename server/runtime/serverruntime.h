@@ -55,6 +55,7 @@ public:
 
     quint16 httpPort() const;
     quint16 adminPort() const;
+    quint16 hranaPort() const; // --hrana-listen-addr, 0 when off
     const ServerConfig &config() const { return m_config; }
 
 signals:
@@ -89,6 +90,7 @@ private:
     QString m_gid;                               // LIBSQL_GID
     std::shared_ptr<const QSet<QString>> m_attachable;
     class DumpFetcher *m_fetcher = nullptr;       // created on first http(s) dump_url
+    class WsGateway *m_ws = nullptr;              // Hrana over WebSocket
     std::unique_ptr<util::ResponseBudget> m_budget;
     std::vector<std::unique_ptr<db::SqliteWorker>> m_workers;
     std::vector<std::unique_ptr<hrana::Engine>> m_engines;

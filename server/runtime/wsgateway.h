@@ -1,0 +1,71 @@
+#pragma once
+
+// Hrana over WebSocket (hrana1, hrana2, hrana3): upgrades handed over by the user listener, or every connection
+// of --hrana-listen-addr. One WsSession per socket: hello/authentication, streams (each a pinned engine stream on
+// the namespace's worker), connection-scoped stored SQL, cursors, and sqld's close codes for protocol errors.
+// Thread rule: I/O thread only; SQL runs on the workers through WsBackend::post.
+
+#include "auth/authenticator.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "ns/namespaceconfig.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSet>
+#include <QTimer>
+#include <QWebSocketServer>
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <variant>
+
+class QWebSocket;
+
+namespace qsqld::hrana {
+class Engine;
+}
+
+namespace qsqld::runtime {
+
+// What the gateway needs from the server, as functions (so it does not depend on ServerRuntime).
+struct WsBackend
+{
+    std::function<std::variant<QString, http::Response>(const http::Request &)> resolveNamespace;
+    std::function<std::variant<auth::Permissions, auth::AuthError>(const QString &ns, std::optional<QByteArray> jwt)>
+        authenticate;
+    std::function<ns::NamespaceConfig(const QString &ns)> config;
+    std::function<std::shared_ptr<const QSet<QString>>()> attachable;
+    // Runs `work` on the worker of `ns`; false when the server is stopping (nothing runs).
+    std::function<bool(const QString &ns, std::function<void(hrana::Engine &)> work)> post;
+    int idleTimeoutMs = 600'000;
+};
+
+class WsSession;
+
+class WsGateway : public QObject
+{
+    Q_OBJECT
+public:
+    explicit WsGateway(WsBackend backend, QObject *parent = nullptr);
+    ~WsGateway() override;
+
+    // A socket whose first request is an upgrade, its handshake still unread.
+    void takeUpgrade(const http::Request &request, QTcpSocket *socket);
+    // --hrana-listen-addr: a WebSocket-only listener (every path upgrades).
+    bool listen(const QHostAddress &host, quint16 port, QString *error);
+    quint16 listenPort() const;
+    void closeAll();
+    int sessionCount() const { return static_cast<int>(m_sessions.size()); }
+
+private:
+    void onNewConnection(QWebSocketServer *server);
+
+    WsBackend m_backend;
+    QWebSocketServer m_upgrades;     // fed by takeUpgrade
+    QWebSocketServer m_listener;     // --hrana-listen-addr
+    QSet<WsSession *> m_sessions;
+};
+
+} // namespace qsqld::runtime
