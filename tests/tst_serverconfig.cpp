@@ -99,7 +99,6 @@ struct Unsupported
 
 // Written out from the spec's section 14 (and sqld's --help), independently of the flag table.
 const QList<Unsupported> UNSUPPORTED = {
-    { u"hrana-listen-addr"_s, u"SQLD_HRANA_LISTEN_ADDR"_s, false, false },
     { u"enable-http-console"_s, {}, false, true },
     { u"extensions-path"_s, {}, false, false },
     { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
@@ -151,7 +150,8 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"max-concurrent-connections"_s, u"max-concurrent-requests"_s, u"connection-creation-timeout-sec"_s,
     u"shutdown-timeout"_s, u"checkpoint-interval-s"_s, u"disable-metrics"_s, u"worker-threads"_s,
     u"max-request-body-size"_s, u"statement-timeout-s"_s, u"stream-expiry-s"_s, u"header-timeout-s"_s,
-    u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s };
+    u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s,
+    u"hrana-listen-addr"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -315,6 +315,9 @@ void TestServerConfig::authSettings()
     out = parse({}, { u"SQLD_AUTH_JWT_KEY=MCowBQYDK2VwAyEA"_s, u"SQLD_AUTH_JWT_KEY_FILE=/f"_s });
     QCOMPARE(field(out.config, u"authJwtKey"_s), u"MCowBQYDK2VwAyEA"_s);
     QCOMPARE(field(out.config, u"authJwtKeyFile"_s), u"/f"_s);
+    out = parse({ u"-l"_s, u"127.0.0.1:5001"_s });
+    QCOMPARE(out.kind, Kind::Run);
+    QCOMPARE(out.config.hranaListen->text, u"127.0.0.1:5001"_s);
     out = parse({ u"--http-auth"_s, u"user:pass"_s });
     QCOMPARE(out.kind, Kind::Error);
     QVERIFY2(out.text.startsWith(u"qsqld: --http-auth"_s) && out.text.contains(u"basic:"_s), qPrintable(out.text));
@@ -542,12 +545,10 @@ void TestServerConfig::unsupportedFlag_data()
             QTest::addRow("%s=value", tag.constData()) << QStringList { flag + u"=x"_s } << expected;
         }
     }
-    QTest::addRow("-l") << QStringList { u"-l"_s, u"127.0.0.1:5001"_s }
-                        << u"qsqld: --hrana-listen-addr is not supported by this qsqld build yet"_s;
     QTest::addRow("-e") << QStringList { u"-e"_s, u"/ext"_s }
                         << u"qsqld: --extensions-path is not supported by this qsqld build yet"_s;
-    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"-l"_s, u"127.0.0.1:1"_s }
-                                            << u"qsqld: --hrana-listen-addr is not supported by this qsqld build yet"_s;
+    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"-e"_s, u"/ext"_s }
+                                            << u"qsqld: --extensions-path is not supported by this qsqld build yet"_s;
 }
 
 void TestServerConfig::unsupportedFlag()
@@ -774,7 +775,8 @@ void TestServerConfig::helpListsEveryFlag()
             QVERIFY2(text.contains(u"env: "_s + spec.env + u' '), qPrintable(spec.env.toString()));
     }
     QVERIFY(lineOf(u"-d, --db-path <PATH>"_s) != lines.end());
-    QVERIFY(lineOf(u"-l, --hrana-listen-addr <ADDR>"_s)->endsWith(u"not supported yet"_s));
+    QVERIFY(lineOf(u"-l, --hrana-listen-addr <ADDR>"_s)->endsWith(u"supported"_s));
+    QVERIFY(lineOf(u"-e, --extensions-path <DIR>"_s)->endsWith(u"not supported yet"_s));
     QVERIFY(lineOf(u"--grpc-listen-addr <ADDR>"_s)->endsWith(u"out of scope"_s));
     QVERIFY(lineOf(u"--no-welcome"_s)->endsWith(u"accepted, ignored"_s));
     QVERIFY(lineOf(u"--max-response-size <SIZE>"_s)->endsWith(u"supported"_s));
