@@ -24,6 +24,7 @@ namespace {
 constexpr int MAX_SQL_TEXTS = 150;      // stored SQL per connection, as sqld
 constexpr int MAX_IN_FLIGHT = 256;      // unanswered requests per connection before it is closed
 constexpr int DEFAULT_FETCH = 100;
+constexpr qint64 MAX_UNSENT_BYTES = 32 * 1024 * 1024; // a client that lets more pile up is disconnected
 const QStringList SUBPROTOCOLS = {u"hrana3"_s, u"hrana2"_s, u"hrana1"_s};
 
 hrana::Version versionOf(const QString &subprotocol)
@@ -46,12 +47,15 @@ public:
           m_version(versionOf(ws->subprotocol())), m_cancel(std::make_shared<db::CancelToken>())
     {
         ws->setParent(this);
+        ws->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024); // sqld's (tungstenite's) limits
+        ws->setMaxAllowedIncomingFrameSize(16 * 1024 * 1024);
         connect(ws, &QWebSocket::textMessageReceived, this, &WsSession::onText);
         connect(ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &) {
             fail(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
                  "Received a binary WebSocket message, which is not supported in this encoding");
         });
         connect(ws, &QWebSocket::disconnected, this, &WsSession::finish);
+        connect(ws, &QWebSocket::bytesWritten, this, [this](qint64 n) { m_unsent = std::max<qint64>(0, m_unsent - n); });
         m_idle.setSingleShot(true);
         connect(&m_idle, &QTimer::timeout, this, [this] {
             m_ws->close(QWebSocketProtocol::CloseCodeNormal, u"Idle timeout"_s);
@@ -82,8 +86,13 @@ private:
 
     void send(const QByteArray &json)
     {
-        if (m_ws && m_ws->state() == QAbstractSocket::ConnectedState)
-            m_ws->sendTextMessage(QString::fromUtf8(json));
+        if (!m_ws || m_ws->state() != QAbstractSocket::ConnectedState)
+            return;
+        // Backpressure: answers a client does not read stay in memory; past a bound the client is let go.
+        m_unsent += json.size();
+        if (m_unsent > MAX_UNSENT_BYTES)
+            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "The client does not read its responses");
+        m_ws->sendTextMessage(QString::fromUtf8(json));
     }
     void respondOk(qint32 requestId, const QByteArray &responseJson)
     {
@@ -523,6 +532,7 @@ private:
     QHash<qint32, QByteArray> m_sqls;
     QHash<qint32, Cursor> m_cursors;
     int m_inFlight = 0;
+    qint64 m_unsent = 0; // bytes handed to the socket and not yet written
     QTimer m_idle;
 };
 
