@@ -138,6 +138,7 @@ private:
     quint64 m_nextStreamId = 1;
     int m_ticks = 0;
     std::deque<std::unique_ptr<PipelineRun>> m_waiting;
+    mutable AnalysisCache m_analysis; // a cache: filled from const paths too
 };
 
 } // namespace qsqld::hrana

@@ -207,6 +207,20 @@ std::variant<QByteArray, ProtocolError> Executor::resolveSql(const std::optional
     return *it;
 }
 
+const std::variant<sql::StatementInfo, Error> &AnalysisCache::analyze(const QByteArray &text)
+{
+    if (text.size() > MAX_TEXT) {
+        m_uncached = Executor::analyzeSingle(text);
+        return m_uncached;
+    }
+    auto it = m_entries.constFind(text);
+    if (it != m_entries.cend())
+        return *it;
+    if (m_entries.size() >= MAX_ENTRIES)
+        m_entries.clear(); // simple and bounded: a burst of distinct texts just starts over
+    return *m_entries.insert(text, Executor::analyzeSingle(text));
+}
+
 std::variant<sql::StatementInfo, Error> Executor::analyzeSingle(const QByteArray &text)
 {
     auto analyzed = sql::analyze(text);

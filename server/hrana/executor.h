@@ -21,6 +21,7 @@
 namespace qsqld::hrana {
 
 class NamespaceStats;
+class AnalysisCache;
 
 // A SQLite connection plus the Hrana state that lives as long as a stream: stored SQL texts and
 // the "rolled back by force" flag. Owned by the worker's namespace state.
@@ -43,6 +44,7 @@ struct ExecLimits
     NamespaceStats *stats = nullptr;        // the namespace's usage counters (worker-owned)
     const ns::NamespaceConfig *config = nullptr; // block_reads / block_writes (worker-owned copy)
     QString dbRoot;                              // <db-path>/dbs, where ATTACH finds other namespaces
+    AnalysisCache *analysis = nullptr;           // the worker's cache of statement analyses
     std::chrono::milliseconds statementTimeout{30'000};
     std::shared_ptr<db::CancelToken> cancel;
 };
@@ -68,6 +70,19 @@ Error transactionTimeout();               // TRANSACTION_TIMEOUT
 Error responseTooLarge();                 // RESPONSE_TOO_LARGE
 Error blocked(const std::optional<QString> &reason); // BLOCKED
 } // namespace errors
+
+// Analyses of recent single-statement texts (clients repeat the same statements). Bounded; worker thread only.
+class AnalysisCache
+{
+public:
+    const std::variant<sql::StatementInfo, Error> &analyze(const QByteArray &text);
+
+private:
+    static constexpr qsizetype MAX_ENTRIES = 512;
+    static constexpr qsizetype MAX_TEXT = 4096; // longer texts are analysed every time
+    QHash<QByteArray, std::variant<sql::StatementInfo, Error>> m_entries;
+    std::variant<sql::StatementInfo, Error> m_uncached;
+};
 
 // A protocol error raised while running (a whole-request 400 text), e.g. an unknown sql_id.
 struct ProtocolError
@@ -100,6 +115,11 @@ public:
 
     // Analyzes text that must hold exactly one statement (execute, batch step).
     static std::variant<sql::StatementInfo, Error> analyzeSingle(const QByteArray &text);
+    // analyzeSingle through the worker's cache when there is one.
+    std::variant<sql::StatementInfo, Error> analyze(const QByteArray &text) const
+    {
+        return m_limits.analysis ? m_limits.analysis->analyze(text) : analyzeSingle(text);
+    }
 
     // Runs one analyzed statement with the arguments of `stmt`. Busy means SQLITE_BUSY on the write lock.
     StmtOutcome run(const sql::StatementInfo &info, const Stmt &stmt, bool wantRows);

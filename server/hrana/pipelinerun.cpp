@@ -139,7 +139,7 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
         auto text = exec.resolveSql(step.stmt.sql, step.stmt.sqlId);
         if (auto *pe = std::get_if<ProtocolError>(&text))
             return *pe;
-        auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+        auto info = exec.analyze(std::get<QByteArray>(text));
         if (failedStep)
             *failedStep = i;
         if (auto *err = std::get_if<Error>(&info))
@@ -328,6 +328,7 @@ ExecLimits Engine::limitsFor(const PipelineRun &run) const
         limits.stats = &db->stats;
         limits.config = &db->config;
         limits.dbRoot = m_config.dbRoot;
+        limits.analysis = &m_analysis;
         db->activitySent = false;
     }
     return limits;
@@ -418,7 +419,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 auto text = exec.resolveSql(run->v1Stmt.sql, std::nullopt);
                 if (auto *pe = std::get_if<ProtocolError>(&text))
                     return failPipeline(*run, protocolErrorResponse(*pe));
-                auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+                auto info = exec.analyze(std::get<QByteArray>(text));
                 if (auto *e = std::get_if<Error>(&info))
                     return failPipeline(*run, http::Response::json(v1Status(*e), errorJson(*e)));
                 if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info), run->access))
@@ -611,7 +612,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             auto text = exec.resolveSql(r.stmt.sql, r.stmt.sqlId);
             if (auto *pe = std::get_if<ProtocolError>(&text))
                 return failPipeline(*run, protocolErrorResponse(*pe));
-            auto info = Executor::analyzeSingle(std::get<QByteArray>(text));
+            auto info = exec.analyze(std::get<QByteArray>(text));
             if (auto *e = std::get_if<Error>(&info)) {
                 run->results.push_back(errorResult(*e));
                 break;
