@@ -1776,7 +1776,7 @@ void TestHranaHttp::getEndpoints_data()
 
     QTest::addRow("/v2") << "/v2"_ba << 200 << HELLO << "text/plain"_ba;
     QTest::addRow("/v3") << "/v3"_ba << 200 << HELLO << "text/plain"_ba;
-    QTest::addRow("/v3-protobuf is 404 without protobuf") << "/v3-protobuf"_ba << 404 << QByteArray() << QByteArray();
+    QTest::addRow("/v3-protobuf (served)") << "/v3-protobuf"_ba << 200 << HELLO << "text/plain"_ba;
     QTest::addRow("/v1") << "/v1"_ba << 200 << "This is sqld HTTP API v1"_ba
                          << "text/plain"_ba;
     QTest::addRow("/health") << "/health"_ba << 200 << QByteArray() << QByteArray();
@@ -2277,8 +2277,8 @@ void TestHranaHttp::unknownPath_data()
                                              << "/v2/pipeline/extra"_ba;
     QTest::addRow("POST /v2/cursor") << "POST"_ba
                                      << "/v2/cursor"_ba;
-    QTest::addRow("GET /v3-protobuf") << "GET"_ba
-                                      << "/v3-protobuf"_ba;
+    QTest::addRow("GET /v3-protobuf/x") << "GET"_ba
+                                        << "/v3-protobuf/x"_ba;
     QTest::addRow("OPTIONS /nope") << "OPTIONS"_ba
                                    << "/nope"_ba;
 }

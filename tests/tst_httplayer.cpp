@@ -277,7 +277,7 @@ private slots:
         QCOMPARE(r[0].header("allow"), QByteArray("POST"));
         QCOMPARE(r[1].status, 404);
         QCOMPARE(r[1].body, QByteArray());
-        QCOMPARE(r[2].status, 404); // protobuf is not served yet: clients must fall back to JSON
+        QCOMPARE(r[2].status, 200); // protobuf is served: clients that probe it switch to it
     }
 
     void connectionCapRefusesExtraClients()

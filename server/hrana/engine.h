@@ -7,6 +7,7 @@
 #include "executor.h"
 #include "namespacestats.h"
 #include "protocol.h"
+#include "resultencoder.h"
 
 #include "http/response.h"
 #include "ns/namespaceconfig.h"
@@ -59,7 +60,7 @@ public:
     Engine(const Engine &) = delete;
     Engine &operator=(const Engine &) = delete;
 
-    void pipeline(Job job, Version version);
+    void pipeline(Job job, Version version, Encoding encoding = Encoding::Json);
 
     // WebSocket streams. openPinnedStream returns the stream id (0 with `error` set on failure).
     quint64 openPinnedStream(const QString &ns, const ns::NamespaceConfig &config, QByteArray *error);
@@ -70,7 +71,7 @@ public:
     using WsDone = std::function<void(std::vector<QByteArray> results, QByteArray fatalError)>;
     void runOnStream(Job job, quint64 id, Version version, std::vector<StreamRequest> requests,
                      std::optional<Batch> cursor, WsDone done);
-    void cursor(Job job);
+    void cursor(Job job, Encoding encoding = Encoding::Json);
     void v1Execute(Job job);
     void v1Batch(Job job);
     void legacyQuery(Job job);

@@ -5,6 +5,7 @@
 #include "jsonencode.h"
 #include "legacy.h"
 #include "namespacedb.h"
+#include "protobufcodec.h"
 
 namespace qsqld::hrana {
 
@@ -69,45 +70,6 @@ bool evalCond(const BatchCond &c, const std::vector<bool> &ok, bool autocommit)
     case BatchCond::Type::IsAutocommit: return autocommit;
     }
     return false;
-}
-
-QByteArray okResult(const char *type, const std::function<void(util::JsonWriter &)> &body = {})
-{
-    util::JsonWriter w;
-    w.beginObject();
-    w.key("type");
-    w.string("ok");
-    w.key("response");
-    w.beginObject();
-    w.key("type");
-    w.string(type);
-    if (body)
-        body(w);
-    w.endObject();
-    w.endObject();
-    return w.take();
-}
-
-QByteArray errorResult(const Error &e)
-{
-    util::JsonWriter w;
-    w.beginObject();
-    w.key("type");
-    w.string("error");
-    w.key("error");
-    writeError(w, e);
-    w.endObject();
-    return w.take();
-}
-
-QByteArray cursorLine(const std::function<void(util::JsonWriter &)> &body)
-{
-    util::JsonWriter w;
-    w.beginObject();
-    body(w);
-    w.endObject();
-    w.buffer().append('\n');
-    return w.take();
 }
 
 // v1 endpoints answer statement errors with an HTTP status that depends on the error (spec §11.2).
@@ -217,21 +179,23 @@ std::unique_ptr<PipelineRun> startRun(Job &job, Decoded<T> &decoded, PipelineRun
 
 } // namespace
 
-void Engine::pipeline(Job job, Version version)
+void Engine::pipeline(Job job, Version version, Encoding encoding)
 {
-    auto decoded = decodePipeline(job.body, version);
+    auto decoded = encoding == Encoding::Protobuf ? decodePipelineProto(job.body) : decodePipeline(job.body, version);
     PipelineRequest *req = nullptr;
     if (auto run = startRun(job, decoded, PipelineRun::Kind::Pipeline, version, &req)) {
+        run->encoder = makeEncoder(encoding);
         run->req = std::move(*req);
         runPipeline(std::move(run));
     }
 }
 
-void Engine::cursor(Job job)
+void Engine::cursor(Job job, Encoding encoding)
 {
-    auto decoded = decodeCursor(job.body);
+    auto decoded = encoding == Encoding::Protobuf ? decodeCursorProto(job.body) : decodeCursor(job.body);
     CursorRequest *req = nullptr;
     if (auto run = startRun(job, decoded, PipelineRun::Kind::Cursor, Version::V3, &req)) {
+        run->encoder = makeEncoder(encoding);
         run->req.baton = std::move(req->baton);
         run->cursorBatch = std::move(req->batch);
         runPipeline(std::move(run));
@@ -478,8 +442,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             case BatonStatus::WrongNamespace:
                 return failPipeline(*run, http::Response::text(400, "The baton belongs to a stream of another namespace"));
             case BatonStatus::Expired:
-                return failPipeline(*run, http::Response::json(400, errorJson({"The stream has expired due to inactivity",
-                                                                                "STREAM_EXPIRED"})));
+                return failPipeline(*run, run->encoder->streamExpired());
             }
             run->streamId = s->id;
         } else {
@@ -503,12 +466,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 return failPipeline(*run, protocolErrorResponse(*pe));
             if (auto *e = std::get_if<Error>(&prepared)) {
                 // qsqld: a step sqld's parser refuses gets a clean step_error entry instead of a 500.
-                const Error err = *e;
-                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                    w.key("type"); w.string("step_error");
-                    w.key("step"); w.unsignedInteger(failedStep);
-                    w.key("error"); writeError(w, err);
-                });
+                run->encoder->stepError(failedStep, *e);
                 run->batch.emplace();
                 run->batch->step = run->cursorBatch.steps.size();
             } else {
@@ -520,57 +478,22 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                                         [&run](size_t step, StmtOutcome &out) {
             // An error before the statement started is only a step_error; one while stepping follows the
             // step_begin and the rows produced so far (sqld's entry order).
-            if (out.status != StepStatus::Ok && !out.started) {
-                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                    w.key("type"); w.string("step_error");
-                    w.key("step"); w.unsignedInteger(step);
-                    w.key("error"); writeError(w, out.error);
-                });
-                return;
-            }
-            run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                w.key("type"); w.string("step_begin");
-                w.key("step"); w.unsignedInteger(step);
-                w.key("cols"); writeCols(w, out.result.cols);
-            });
-            for (const auto &row : out.result.rows) {
-                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                    w.key("type"); w.string("row");
-                    w.key("row");
-                    w.beginArray();
-                    for (const Value &v : row)
-                        writeValue(w, v);
-                    w.endArray();
-                });
-            }
-            if (out.status != StepStatus::Ok) {
-                run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                    w.key("type"); w.string("step_error");
-                    w.key("step"); w.unsignedInteger(step);
-                    w.key("error"); writeError(w, out.error);
-                });
-                out.result.rows.clear();
-                return;
-            }
-            run->cursorOut += cursorLine([&](util::JsonWriter &w) {
-                w.key("type"); w.string("step_end");
-                w.key("affected_row_count"); w.unsignedInteger(out.result.affectedRowCount);
-                w.key("last_insert_rowid");
-                if (out.result.lastInsertRowid)
-                    w.string(QByteArray::number(*out.result.lastInsertRowid));
-                else
-                    w.null();
-            });
+            ResultEncoder &enc = *run->encoder;
+            if (out.status != StepStatus::Ok && !out.started)
+                return enc.stepError(step, out.error);
+            enc.stepBegin(step, out.result.cols);
+            for (const auto &row : out.result.rows)
+                enc.row(row);
+            if (out.status != StepStatus::Ok)
+                enc.stepError(step, out.error);
+            else
+                enc.stepEnd(out.result.affectedRowCount, out.result.lastInsertRowid);
             out.result.rows.clear(); // already written; keep memory flat
         });
         if (state == BatchState::Park)
             return park(std::move(run));
-        if (state == BatchState::TooLarge) {
-            run->cursorOut += cursorLine([](util::JsonWriter &w) {
-                w.key("type"); w.string("error");
-                w.key("error"); writeError(w, errors::responseTooLarge());
-            });
-        }
+        if (state == BatchState::TooLarge)
+            run->encoder->cursorError(errors::responseTooLarge());
         finishPipeline(*run);
         return;
     }
@@ -586,7 +509,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 destroyStream(run->streamId, false);
             run->streamId = 0;
             run->streamClosed = true;
-            run->results.push_back(okResult("close"));
+            run->encoder->close();
             continue;
         }
         if (run->streamClosed && (r.type == T::StoreSql || r.type == T::CloseSql)) {
@@ -598,7 +521,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 run->closedSql.insert(*r.sqlId, *r.sql);
             else
                 run->closedSql.remove(*r.sqlId);
-            run->results.push_back(okResult(r.type == T::StoreSql ? "store_sql" : "close_sql"));
+            r.type == T::StoreSql ? run->encoder->storeSql() : run->encoder->closeSql();
             continue;
         }
         if (run->streamClosed)
@@ -614,26 +537,23 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 return failPipeline(*run, protocolErrorResponse(*pe));
             auto info = exec.analyze(std::get<QByteArray>(text));
             if (auto *e = std::get_if<Error>(&info)) {
-                run->results.push_back(errorResult(*e));
+                run->encoder->error(*e);
                 break;
             }
             if (auto forbidden = forbiddenStatement(std::get<sql::StatementInfo>(info), run->access))
                 return failPipeline(*run, protocolErrorResponse(*forbidden));
             if (std::exchange(session.txnTimedOut, false)) {
-                run->results.push_back(errorResult(errors::transactionTimeout()));
+                run->encoder->error(errors::transactionTimeout());
                 break;
             }
             StmtOutcome out = exec.run(std::get<sql::StatementInfo>(info), r.stmt, r.stmt.wantRows);
             if (out.status == StepStatus::Busy && session.conn.isAutocommit())
                 return park(std::move(run));
             if (out.status != StepStatus::Ok) {
-                run->results.push_back(errorResult(out.error));
+                run->encoder->error(out.error);
                 break;
             }
-            run->results.push_back(okResult("execute", [&out](util::JsonWriter &w) {
-                w.key("result");
-                writeStmtResult(w, out.result);
-            }));
+            run->encoder->execute(out.result);
             break;
         }
         case T::Batch: {
@@ -642,7 +562,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 if (auto *pe = std::get_if<ProtocolError>(&prepared))
                     return failPipeline(*run, protocolErrorResponse(*pe));
                 if (auto *e = std::get_if<Error>(&prepared)) {
-                    run->results.push_back(errorResult(*e));
+                    run->encoder->error(*e);
                     break;
                 }
                 run->batch = std::get<BatchProgress>(std::move(prepared));
@@ -652,12 +572,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             if (state == BatchState::Park)
                 return park(std::move(run));
             if (state == BatchState::TooLarge)
-                run->results.push_back(errorResult(errors::responseTooLarge()));
+                run->encoder->error(errors::responseTooLarge());
             else
-                run->results.push_back(okResult("batch", [&run](util::JsonWriter &w) {
-                    w.key("result");
-                    writeBatchResult(w, run->batch->result);
-                }));
+                run->encoder->batch(run->batch->result);
             run->batch.reset();
             break;
         }
@@ -668,7 +585,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                     return failPipeline(*run, protocolErrorResponse(*pe));
                 auto analyzed = sql::analyze(std::get<QByteArray>(text));
                 if (auto *ae = std::get_if<sql::AnalysisError>(&analyzed)) {
-                    run->results.push_back(errorResult(errors::parse(ae->message)));
+                    run->encoder->error(errors::parse(ae->message));
                     break;
                 }
                 run->seqStmts = std::get<QList<sql::StatementInfo>>(std::move(analyzed));
@@ -690,7 +607,7 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             }
             run->seqIndex = -1;
             run->seqStmts.clear();
-            run->results.push_back(failed ? errorResult(*failed) : okResult("sequence"));
+            failed ? run->encoder->error(*failed) : run->encoder->sequence();
             break;
         }
         case T::Describe: {
@@ -700,12 +617,9 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
             Error err;
             DescribeResult d = exec.describe(std::get<QByteArray>(text), &err);
             if (!err.code.isEmpty())
-                run->results.push_back(errorResult(err));
+                run->encoder->error(err);
             else
-                run->results.push_back(okResult("describe", [&d](util::JsonWriter &w) {
-                    w.key("result");
-                    writeDescribeResult(w, d);
-                }));
+                run->encoder->describe(d);
             break;
         }
         case T::StoreSql: {
@@ -713,35 +627,32 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
                 return failPipeline(*run, http::Response::text(400, "SQL text " + QByteArray::number(*r.sqlId)
                                                                       + " already exists"));
             if (session.storedSql.size() >= MAX_STORED_SQL) {
-                run->results.push_back(errorResult({"The server already stores " + QByteArray::number(MAX_STORED_SQL)
+                run->encoder->error({"The server already stores " + QByteArray::number(MAX_STORED_SQL)
                                                         + " SQL texts, it cannot store more",
-                                                    "SQL_STORE_TOO_MANY"}));
+                                                    "SQL_STORE_TOO_MANY"});
                 break;
             }
             if (r.sql->size() > MAX_STORED_SQL_BYTES) {
-                run->results.push_back(errorResult({"The statement is too large to be stored: "
+                run->encoder->error({"The statement is too large to be stored: "
                                                         + QByteArray::number(r.sql->size()) + "/"
                                                         + QByteArray::number(MAX_STORED_SQL_BYTES) + " bytes",
-                                                    "SQL_STORE_TOO_LARGE"}));
+                                                    "SQL_STORE_TOO_LARGE"});
                 break;
             }
             session.storedSql.insert(*r.sqlId, *r.sql);
-            run->results.push_back(okResult("store_sql"));
+            run->encoder->storeSql();
             break;
         }
         case T::CloseSql:
             session.storedSql.remove(*r.sqlId);
-            run->results.push_back(okResult("close_sql"));
+            run->encoder->closeSql();
             break;
         case T::GetAutocommit: {
             if (run->version < Version::V3)
                 return failPipeline(*run, http::Response::text(400, notSupported("The `get_autocommit` request",
                                                                                  Version::V3)));
             const bool autocommit = session.conn.isAutocommit();
-            run->results.push_back(okResult("get_autocommit", [autocommit](util::JsonWriter &w) {
-                w.key("is_autocommit");
-                w.boolean(autocommit);
-            }));
+            run->encoder->getAutocommit(autocommit);
             break;
         }
         case T::Close:
@@ -759,15 +670,12 @@ void Engine::finishPipeline(PipelineRun &run)
             s.inUse = false;
             s.lastUsed = steady_clock::now();
         }
-        std::vector<QByteArray> results = std::move(run.results);
-        if (run.kind == PipelineRun::Kind::Cursor)
-            results = {std::move(run.cursorOut)};
-        run.wsDone(std::move(results), {});
+        run.wsDone(run.encoder->takeResults(), {});
         run.wsDone = nullptr;
         resumeWaiters(run.ns);
         return;
     }
-    QByteArray baton;
+    std::optional<QByteArray> baton;
     if (run.streamId) {
         Stream &s = m_streams[run.streamId];
         s.inUse = false;
@@ -775,32 +683,10 @@ void Engine::finishPipeline(PipelineRun &run)
         s.lastUsed = steady_clock::now();
         baton = makeBaton(s);
     }
-    util::JsonWriter w(256);
-    w.beginObject();
-    w.key("baton");
-    if (baton.isEmpty())
-        w.null();
-    else
-        w.string(baton);
-    w.key("base_url");
-    if (m_config.baseUrl.isEmpty())
-        w.null();
-    else
-        w.string(m_config.baseUrl);
-    if (run.kind == PipelineRun::Kind::Cursor) {
-        w.endObject();
-        w.buffer().append('\n');
-        w.buffer().append(run.cursorOut);
-        run.reply(http::Response::text(200, w.take()));
-    } else {
-        w.key("results");
-        w.beginArray();
-        for (const QByteArray &r : run.results)
-            w.raw(r);
-        w.endArray();
-        w.endObject();
-        run.reply(http::Response::json(200, w.take()));
-    }
+    const std::optional<QByteArray> baseUrl = m_config.baseUrl.isEmpty() ? std::nullopt
+                                                                         : std::optional<QByteArray>(m_config.baseUrl);
+    run.reply(run.kind == PipelineRun::Kind::Cursor ? run.encoder->finishCursor(baton, baseUrl)
+                                                    : run.encoder->finishPipeline(baton, baseUrl));
     run.reply = nullptr;
     if (run.streamId)
         resumeWaiters(run.ns);

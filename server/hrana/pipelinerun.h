@@ -6,6 +6,7 @@
 
 #include "executor.h"
 #include "protocol.h"
+#include "resultencoder.h"
 
 #include "http/response.h"
 #include "ns/namespaceconfig.h"
@@ -69,12 +70,11 @@ struct PipelineRun
     quint64 streamId = 0;
     bool streamClosed = false;
     size_t next = 0;
-    std::vector<QByteArray> results;     // encoded StreamResults of finished requests
+    std::unique_ptr<ResultEncoder> encoder = makeEncoder(Encoding::Json); // results, as they are produced
     QHash<qint32, QByteArray> closedSql; // stored SQL texts after `close` (store_sql/close_sql still work)
     std::optional<BatchProgress> batch;  // the batch in progress
     QList<sql::StatementInfo> seqStmts;  // the sequence in progress
     qsizetype seqIndex = -1;
-    QByteArray cursorOut;                // cursor entries so far (JSON lines)
     bool cursorHeaderDone = false;
 
     // v1

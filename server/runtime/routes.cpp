@@ -63,6 +63,16 @@ void ServerRuntime::installUserRoutes(http::Router &r)
     r.add("POST", "/v3/cursor", [this](RouteContext &&ctx) {
         dispatchUser(std::move(ctx), [](Engine &e, Job &&job) { e.cursor(std::move(job)); });
     });
+    // Hrana 3 over protobuf: clients that probe GET /v3-protobuf switch to it when it answers 2xx.
+    r.add("POST", "/v3-protobuf/pipeline", [this](RouteContext &&ctx) {
+        dispatchUser(std::move(ctx), [](Engine &e, Job &&job) {
+            e.pipeline(std::move(job), hrana::Version::V3, hrana::Encoding::Protobuf);
+        });
+    });
+    r.add("POST", "/v3-protobuf/cursor", [this](RouteContext &&ctx) {
+        dispatchUser(std::move(ctx), [](Engine &e, Job &&job) { e.cursor(std::move(job), hrana::Encoding::Protobuf); });
+    });
+    r.add("GET", "/v3-protobuf", [](RouteContext &&ctx) { ctx.reply(Response::text(200, HRANA_HELLO)); });
     // "turso dev" form: the namespace comes from the path.
     for (auto [path, version] : {std::pair{"/dev/:ns/v2/pipeline", hrana::Version::V2},
                                  std::pair{"/dev/:ns/v3/pipeline", hrana::Version::V3}}) {

@@ -241,9 +241,18 @@ bool ServerRuntime::start(QString *error)
         *error = u"qsqld: cannot listen on %1 (--http-listen-addr): %2"_s.arg(m_config.httpListen.text, listenError);
         return false;
     }
-    if (m_config.hranaListen && !m_ws->listen(m_config.hranaListen->host, m_config.hranaListen->port, &listenError)) {
-        *error = u"qsqld: cannot listen on %1 (--hrana-listen-addr): %2"_s.arg(m_config.hranaListen->text, listenError);
-        return false;
+    if (m_config.hranaListen) {
+        // Every path upgrades; a request that is not an upgrade finds no route (404).
+        m_hranaRouter = std::make_unique<http::Router>(false);
+        m_hranaRouter->setUpgradeHandler([this](const http::Request &req, QTcpSocket *socket) {
+            m_ws->takeUpgrade(req, socket);
+        });
+        m_hranaListener = new http::Listener(*m_hranaRouter, limits, m_config.maxConcurrentConnections, this);
+        if (!m_hranaListener->start(m_config.hranaListen->host, m_config.hranaListen->port, &listenError)) {
+            *error = u"qsqld: cannot listen on %1 (--hrana-listen-addr): %2"_s.arg(m_config.hranaListen->text,
+                                                                                   listenError);
+            return false;
+        }
     }
     if (m_config.adminListen) {
         m_adminRouter = std::make_unique<http::Router>(false);
@@ -306,7 +315,7 @@ quint16 ServerRuntime::httpPort() const
 
 quint16 ServerRuntime::hranaPort() const
 {
-    return m_ws ? m_ws->listenPort() : 0;
+    return m_hranaListener ? m_hranaListener->serverPort() : 0;
 }
 
 quint16 ServerRuntime::adminPort() const
@@ -436,6 +445,8 @@ void ServerRuntime::stop()
     if (m_ws)
         m_ws->closeAll(); // WebSocket clients reconnect; their streams roll back
     int open = 0;
+    if (m_hranaListener)
+        m_hranaListener->stopAccepting();
     for (http::Listener *l : {m_userListener, m_adminListener}) {
         if (!l)
             continue;

@@ -96,6 +96,8 @@ private:
     std::vector<std::unique_ptr<hrana::Engine>> m_engines;
     std::unique_ptr<http::Router> m_userRouter;
     std::unique_ptr<http::Router> m_adminRouter;
+    std::unique_ptr<http::Router> m_hranaRouter; // --hrana-listen-addr: upgrades only
+    http::Listener *m_hranaListener = nullptr;
     http::Listener *m_userListener = nullptr;
     http::Listener *m_adminListener = nullptr;
     QTimer m_tick;

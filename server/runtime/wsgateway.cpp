@@ -27,8 +27,9 @@ constexpr int DEFAULT_FETCH = 100;
 constexpr qint64 MAX_UNSENT_BYTES = 32 * 1024 * 1024; // a client that lets more pile up is disconnected
 const QStringList SUBPROTOCOLS = {u"hrana3"_s, u"hrana2"_s, u"hrana1"_s};
 
-hrana::Version versionOf(const QString &subprotocol)
+hrana::Version versionOf(QString subprotocol)
 {
+    subprotocol = subprotocol.toLower();
     if (subprotocol == u"hrana3")
         return hrana::Version::V3;
     if (subprotocol == u"hrana2")
@@ -348,7 +349,7 @@ private:
             return fail(QWebSocketProtocol::CloseCodePolicyViolated,
                         "Stream " + QByteArray::number(streamId) + " already exists");
         if (!m_permissions.allows(auth::Right::Read, m_ns))
-            return fail(QWebSocketProtocol::CloseCodeAbnormalDisconnection,
+            return fail(QWebSocketProtocol::CloseCodeBadOperation,
                         "Namespace `" + m_ns.toUtf8() + "` doesn't exist");
         m_streams.insert(streamId, Stream());
         const hrana::Job j = job();
@@ -443,7 +444,7 @@ private:
             if (o.contains(QLatin1StringView("error")))
                 reason = o.value(QLatin1StringView("error")).toString().toUtf8();
             return fail(fatal.contains("Authorization forbidden") ? QWebSocketProtocol::CloseCodePolicyViolated
-                                                                  : QWebSocketProtocol::CloseCodeAbnormalDisconnection,
+                                                                  : QWebSocketProtocol::CloseCodeBadOperation,
                         reason);
         }
         if (cursorId) {
@@ -536,14 +537,23 @@ private:
     QTimer m_idle;
 };
 
-WsGateway::WsGateway(WsBackend backend, QObject *parent)
-    : QObject(parent), m_backend(std::move(backend)),
-      m_upgrades(u"qsqld"_s, QWebSocketServer::NonSecureMode), m_listener(u"qsqld"_s, QWebSocketServer::NonSecureMode)
+WsGateway::WsGateway(WsBackend backend, QObject *parent) : QObject(parent), m_backend(std::move(backend))
 {
-    for (QWebSocketServer *server : {&m_upgrades, &m_listener}) {
-        server->setSupportedSubprotocols(SUBPROTOCOLS);
-        connect(server, &QWebSocketServer::newConnection, this, [this, server] { onNewConnection(server); });
+}
+
+QWebSocketServer *WsGateway::serverFor(const QString &spelling)
+{
+    // Qt matches subprotocols exactly; one handshake server per spelling a client uses makes the match
+    // case-insensitive (as sqld's) while echoing the client's own spelling, as RFC 6455 requires.
+    auto &server = m_servers[spelling];
+    if (!server) {
+        server = std::make_unique<QWebSocketServer>(u"qsqld"_s, QWebSocketServer::NonSecureMode);
+        if (!spelling.isEmpty())
+            server->setSupportedSubprotocols({spelling});
+        QWebSocketServer *raw = server.get();
+        connect(raw, &QWebSocketServer::newConnection, this, [this, raw] { onNewConnection(raw); });
     }
+    return server.get();
 }
 
 WsGateway::~WsGateway() = default;
@@ -556,33 +566,27 @@ void WsGateway::takeUpgrade(const http::Request &request, QTcpSocket *socket)
         socket->disconnectFromHost();
         QObject::connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     };
-    // Subprotocols: sqld answers 400 when the client offers only ones it does not speak.
+    // Subprotocols: sqld's preference wins; no header means hrana1 (and none is echoed); offering only
+    // unknown ones is sqld's 400.
     const QByteArray offered = request.header("sec-websocket-protocol");
+    QString spelling; // empty: no header, hrana1 without an echoed subprotocol
     if (!offered.isEmpty()) {
-        bool any = false;
+        QStringList offers;
         for (const QByteArray &p : offered.split(','))
-            any = any || SUBPROTOCOLS.contains(QString::fromLatin1(p.trimmed().toLower()));
-        if (!any)
+            offers.append(QString::fromLatin1(p.trimmed()));
+        for (const QString &preferred : SUBPROTOCOLS) {
+            for (const QString &offer : std::as_const(offers)) {
+                if (spelling.isEmpty() && offer.compare(preferred, Qt::CaseInsensitive) == 0)
+                    spelling = offer;
+            }
+        }
+        if (spelling.isEmpty())
             return refuse(400, "Only these WebSocket subprotocols are supported: " + SUBPROTOCOLS.join(u' ').toLatin1());
     }
     auto ns = m_backend.resolveNamespace(request);
     if (std::holds_alternative<http::Response>(ns))
         return refuse(503, "sqld was not able to process the HTTP upgrade");
-    m_upgrades.handleConnection(socket);
-}
-
-bool WsGateway::listen(const QHostAddress &host, quint16 port, QString *error)
-{
-    if (!m_listener.listen(host, port)) {
-        *error = m_listener.errorString();
-        return false;
-    }
-    return true;
-}
-
-quint16 WsGateway::listenPort() const
-{
-    return m_listener.serverPort();
+    serverFor(spelling)->handleConnection(socket);
 }
 
 void WsGateway::onNewConnection(QWebSocketServer *server)
@@ -595,7 +599,7 @@ void WsGateway::onNewConnection(QWebSocketServer *server)
             req.headers.append({name.toLower(), nr.rawHeader(name)});
         auto ns = m_backend.resolveNamespace(req);
         if (auto *err = std::get_if<http::Response>(&ns)) {
-            ws->close(QWebSocketProtocol::CloseCodeAbnormalDisconnection, QString::fromUtf8(err->body.left(120)));
+            ws->close(QWebSocketProtocol::CloseCodeBadOperation, QString::fromUtf8(err->body.left(120)));
             ws->deleteLater();
             continue;
         }
@@ -607,8 +611,6 @@ void WsGateway::onNewConnection(QWebSocketServer *server)
 
 void WsGateway::closeAll()
 {
-    m_upgrades.close();
-    m_listener.close();
     const auto sessions = m_sessions;
     for (WsSession *s : sessions)
         s->closeNow();

@@ -17,6 +17,7 @@
 #include <QWebSocketServer>
 
 #include <deque>
+#include <map>
 #include <functional>
 #include <memory>
 #include <variant>
@@ -51,11 +52,9 @@ public:
     explicit WsGateway(WsBackend backend, QObject *parent = nullptr);
     ~WsGateway() override;
 
-    // A socket whose first request is an upgrade, its handshake still unread.
+    // A socket whose first request is an upgrade, its handshake still unread (from the user listener or the
+    // WebSocket-only --hrana-listen-addr listener).
     void takeUpgrade(const http::Request &request, QTcpSocket *socket);
-    // --hrana-listen-addr: a WebSocket-only listener (every path upgrades).
-    bool listen(const QHostAddress &host, quint16 port, QString *error);
-    quint16 listenPort() const;
     void closeAll();
     int sessionCount() const { return static_cast<int>(m_sessions.size()); }
 
@@ -63,8 +62,10 @@ private:
     void onNewConnection(QWebSocketServer *server);
 
     WsBackend m_backend;
-    QWebSocketServer m_upgrades;     // fed by takeUpgrade
-    QWebSocketServer m_listener;     // --hrana-listen-addr
+    // One handshake server per subprotocol, each supporting only it: Qt would pick the client's favourite, while
+    // sqld's own preference (hrana3, then hrana2, then hrana1) must win, so the choice is made before handing over.
+    QWebSocketServer *serverFor(const QString &spelling);
+    std::map<QString, std::unique_ptr<QWebSocketServer>> m_servers; // by the client's spelling of the protocol
     QSet<WsSession *> m_sessions;
 };
 
