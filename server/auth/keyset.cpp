@@ -1,5 +1,7 @@
 #include "keyset.h"
 
+#include "opensslptr.h"
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -16,30 +18,7 @@ namespace {
 
 constexpr qsizetype MAX_KEY_TEXT_BYTES = 1024 * 1024;
 
-struct PkeyFree
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree
-{
-    void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
-};
-struct BioFree
-{
-    void operator()(BIO *p) const { BIO_free(p); }
-};
-struct OpenSslFree
-{
-    void operator()(void *p) const { OPENSSL_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-const unsigned char *bytes(QByteArrayView v)
-{
-    return reinterpret_cast<const unsigned char *>(v.data());
-}
+using namespace ossl;
 
 // One block as PEM_read_bio returns it; the three buffers belong to OpenSSL.
 struct PemBlock

@@ -1,5 +1,7 @@
 #include "tokens.h"
 
+#include "opensslptr.h"
+
 #include <limits>
 #include <memory>
 
@@ -19,26 +21,7 @@ namespace qsqld::auth {
 
 namespace {
 
-struct PkeyFree
-{
-    void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree
-{
-    void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
-};
-struct BioFree
-{
-    void operator()(BIO *p) const { BIO_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-
-const unsigned char *bytes(QByteArrayView v)
-{
-    return reinterpret_cast<const unsigned char *>(v.data());
-}
+using namespace ossl;
 
 // Never let OpenSSL prompt on the terminal for a passphrase: an encrypted key simply fails to load.
 int noPassphrase(char *, int, int, void *)
