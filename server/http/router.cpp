@@ -93,7 +93,8 @@ void Router::handle(Request request, ReplyChannel reply, StreamSink stream, std:
         allowed.append(route.method);
     }
     if (allowed.isEmpty()) {
-        reply(Response::empty(404));
+        reply(m_jsonErrors ? Response::error(404, "No such route: " + request.method + ' ' + request.path)
+                           : Response::empty(404));
         return;
     }
     if (m_cors && method == "OPTIONS") {
@@ -106,7 +107,8 @@ void Router::handle(Request request, ReplyChannel reply, StreamSink stream, std:
         withCors(std::move(reply))(std::move(r));
         return;
     }
-    Response r = Response::empty(405);
+    Response r = m_jsonErrors ? Response::error(405, "Method " + request.method + " is not allowed on " + request.path)
+                              : Response::empty(405);
     if (allowed.contains("GET"))
         allowed.append("HEAD");
     r.addHeader("allow", allowed.join(", "));

@@ -32,6 +32,8 @@ public:
     void add(QByteArray method, QByteArray pattern, RouteHandler handler);
     // Runs before routing; a Response it returns is sent instead (e.g. the admin API's key check).
     void setGuard(std::function<std::optional<Response>(const Request &)> guard) { m_guard = std::move(guard); }
+    // Unknown paths and wrong methods answer {"error": ...} instead of an empty body (the admin API).
+    void setJsonErrors(bool on) { m_jsonErrors = on; }
     // Where WebSocket upgrades go (the user listener's Hrana-over-WebSocket gateway).
     void setUpgradeHandler(std::function<void(const Request &, QTcpSocket *)> h) { m_upgrade = std::move(h); }
     bool acceptsUpgrade() const override { return bool(m_upgrade); }
@@ -49,6 +51,7 @@ private:
     static bool match(const Route &route, const QList<QByteArray> &segments, QList<QByteArray> *params);
 
     bool m_cors;
+    bool m_jsonErrors = false;
     std::function<std::optional<Response>(const Request &)> m_guard;
     std::function<void(const Request &, QTcpSocket *)> m_upgrade;
     std::vector<Route> m_routes;

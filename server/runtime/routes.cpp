@@ -127,7 +127,9 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             const QByteArray scheme = parts.value(0).toLower();
             if (parts.size() == 2 && (scheme == "basic" || scheme == "bearer") && parts[1] == key)
                 return std::nullopt;
-            return Response::empty(401);
+            // sqld answers with an empty body; qsqld says what is missing (every admin error is JSON).
+            return Response::error(401, "Unauthorized: the admin API needs 'Authorization: Bearer <key>' "
+                                        "(or sqld's 'Basic <key>') with the --admin-auth-key");
         });
     }
 
@@ -161,7 +163,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
         if (!sqlBody) {
             auto parsed = ns::parseCreateBody(ctx.request.body);
             if (auto *e = std::get_if<ns::ConfigError>(&parsed))
-                return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
+                return ctx.reply(Response::error(e->status, e->message)); // JSON, with sqld's status
             options = std::get<ns::CreateOptions>(std::move(parsed));
             if (auto bad = badJwtKey(options.config))
                 return ctx.reply(std::move(*bad));
@@ -283,7 +285,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             return;
         auto updated = ns::applyConfigPost(m_registry->config(*ns), ctx.request.body);
         if (auto *e = std::get_if<ns::ConfigError>(&updated))
-            return ctx.reply(Response{e->status, e->contentType(), e->body(), {}, false});
+            return ctx.reply(Response::error(e->status, e->message)); // JSON, with sqld's status
         const ns::NamespaceConfig config = std::get<ns::NamespaceConfig>(updated);
         if (auto bad = badJwtKey(config))
             return ctx.reply(std::move(*bad));

@@ -256,6 +256,7 @@ bool ServerRuntime::start(QString *error)
     }
     if (m_config.adminListen) {
         m_adminRouter = std::make_unique<http::Router>(false);
+        m_adminRouter->setJsonErrors(true);
         installAdminRoutes(*m_adminRouter);
         m_adminListener = new http::Listener(*m_adminRouter, limits, m_config.maxConcurrentConnections, this);
         if (!m_adminListener->start(m_config.adminListen->host, m_config.adminListen->port, &listenError)) {
