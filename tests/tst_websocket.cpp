@@ -7,6 +7,7 @@
 // QSignalSpy::wait or a QEventLoop woken by the socket's signals, never a sleep.
 
 #include "testserver.h"
+#include "wswait.h"
 
 #include "auth/tokens.h"
 
@@ -220,28 +221,7 @@ public:
     }
 
     // Runs the event loop until `done()` holds or `TIMEOUT` passes; wakes on every socket event (no polling).
-    bool waitUntil(const std::function<bool()> &done)
-    {
-        QElapsedTimer elapsed;
-        elapsed.start();
-        while (!done()) {
-            const qint64 left = TIMEOUT - elapsed.elapsed();
-            if (left <= 0)
-                return false;
-            QEventLoop loop;
-            QTimer timer;
-            timer.setSingleShot(true);
-            QObject::connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
-            QObject::connect(&ws, &QWebSocket::textMessageReceived, &loop, &QEventLoop::quit, Qt::QueuedConnection);
-            QObject::connect(&ws, &QWebSocket::connected, &loop, &QEventLoop::quit, Qt::QueuedConnection);
-            QObject::connect(&ws, &QWebSocket::disconnected, &loop, &QEventLoop::quit, Qt::QueuedConnection);
-            QObject::connect(&ws, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), &loop, &QEventLoop::quit,
-                Qt::QueuedConnection);
-            timer.start(static_cast<int>(left));
-            loop.exec();
-        }
-        return true;
-    }
+    bool waitUntil(const std::function<bool()> &done) { return spinUntil(ws, done, TIMEOUT); }
 
     // Opens ws://127.0.0.1:port/path with `protocols` offered (none: no Sec-WebSocket-Protocol header) and the
     // namespace in x-namespace. True once the handshake succeeded.

@@ -69,7 +69,7 @@ public:
     // `done(ok, results, protocolError)`: one encoded StreamResult per request (for a cursor: the entry lines),
     // or a protocol/generic error text that ends the WebSocket connection.
     using WsDone = std::function<void(std::vector<QByteArray> results, QByteArray fatalError)>;
-    void runOnStream(Job job, quint64 id, Version version, std::vector<StreamRequest> requests,
+    void runOnStream(Job job, quint64 id, Version version, Encoding encoding, std::vector<StreamRequest> requests,
                      std::optional<Batch> cursor, WsDone done);
     void cursor(Job job, Encoding encoding = Encoding::Json);
     void v1Execute(Job job);

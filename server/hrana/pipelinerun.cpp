@@ -258,10 +258,12 @@ void Engine::closePinnedStream(quint64 id)
     destroyStream(id, false);
 }
 
-void Engine::runOnStream(Job job, quint64 id, Version version, std::vector<StreamRequest> requests,
-                         std::optional<Batch> cursor, WsDone done)
+void Engine::runOnStream(Job job, quint64 id, Version version, Encoding encoding,
+                         std::vector<StreamRequest> requests, std::optional<Batch> cursor, WsDone done)
 {
     auto run = std::make_unique<PipelineRun>();
+    if (encoding != Encoding::Json)
+        run->encoder = makeEncoder(encoding);
     run->kind = cursor ? PipelineRun::Kind::Cursor : PipelineRun::Kind::Pipeline;
     run->version = version;
     run->ns = job.ns;

@@ -11,8 +11,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/stubs/logging.h>
 
-#include "hrana.pb.h"
-#include "hrana_http.pb.h"
+#include "protobufdetail.h"
 
 #include <QLoggingCategory>
 #include <QString>
@@ -22,10 +21,8 @@ Q_LOGGING_CATEGORY(lcProto, "qsqld.hrana", QtInfoMsg)
 
 namespace qsqld::hrana {
 
-namespace {
+namespace detail {
 
-namespace pb = ::hrana;
-namespace pbhttp = ::hrana::http;
 using google::protobuf::io::CodedOutputStream;
 
 // Wire tag of PipelineRespBody.results (field 3, length-delimited).
@@ -336,7 +333,7 @@ void fillDescribeResult(pb::DescribeResult *out, const DescribeResult &r)
 // Appends `msg` to `out`, after its field tag (if `tag` is not 0) and its length (if `delimited`).
 // Serialization is deterministic (map entries sorted by step), so equal values give equal bytes.
 // Callers keep messages below 2 GiB (the response-size limit is far lower); libprotobuf cannot go beyond.
-void appendMessage(QByteArray &out, const google::protobuf::MessageLite &msg, bool delimited, quint32 tag = 0)
+void appendMessage(QByteArray &out, const google::protobuf::MessageLite &msg, bool delimited, quint32 tag)
 {
     const size_t size = msg.ByteSizeLong();
     if (size > static_cast<size_t>(INT_MAX)) {
@@ -384,7 +381,9 @@ QByteArray cursorEntry(Fill fill)
     return delimited(*entry);
 }
 
-} // namespace
+} // namespace detail
+
+using namespace detail;
 
 // ---- public decoding ----
 
@@ -547,6 +546,22 @@ QByteArray PipelineRespProtoBuilder::finish(const std::optional<QByteArray> &bat
     m_results.clear();
     m_count = 0;
     return out;
+}
+
+std::vector<QByteArray> PipelineRespProtoBuilder::takeEach()
+{
+    std::vector<QByteArray> each;
+    each.reserve(static_cast<size_t>(m_count));
+    google::protobuf::io::CodedInputStream in(reinterpret_cast<const std::uint8_t *>(m_results.constData()),
+                                              static_cast<int>(m_results.size()));
+    quint32 size = 0;
+    std::string message;
+    while (in.ReadTag() == RESULTS_TAG && in.ReadVarint32(&size) && in.ReadString(&message, static_cast<int>(size)))
+        each.push_back(fromStd(message));
+    Q_ASSERT(each.size() == static_cast<size_t>(m_count));
+    m_results.clear();
+    m_count = 0;
+    return each;
 }
 
 // ---- cursor body ----

@@ -48,6 +48,8 @@ public:
 
     // The whole body: baton and base_url (each written only when set), then the results. Leaves the builder empty.
     QByteArray finish(const std::optional<QByteArray> &baton, const std::optional<QByteArray> &baseUrl);
+    // Each StreamResult message on its own (for WebSocket responses). Leaves the builder empty.
+    std::vector<QByteArray> takeEach();
 
 private:
     QByteArray m_results; // concatenated `results` fields (tag, length, StreamResult), in order

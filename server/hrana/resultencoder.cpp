@@ -221,7 +221,12 @@ public:
     {
         return http::Response{400, "application/x-protobuf", encodeErrorProto(STREAM_EXPIRED), {}, false};
     }
-    std::vector<QByteArray> takeResults() override { return {}; }
+    std::vector<QByteArray> takeResults() override
+    {
+        if (!m_entries.isEmpty())
+            return {std::move(m_entries)};
+        return m_pipeline.takeEach();
+    }
 
 private:
     PipelineRespProtoBuilder m_pipeline;

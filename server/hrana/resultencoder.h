@@ -47,7 +47,8 @@ public:
     // A whole-request STREAM_EXPIRED error in this encoding.
     virtual http::Response streamExpired() = 0;
 
-    // JSON only (WebSocket): the encoded StreamResults, or the cursor entry lines as one element.
+    // WebSocket: the encoded StreamResults one by one, or all cursor entries as one element (JSON: lines;
+    // protobuf: length-delimited CursorEntry messages).
     virtual std::vector<QByteArray> takeResults() = 0;
 };
 

@@ -228,6 +228,7 @@ bool ServerRuntime::start(QString *error)
         return true;
     };
     backend.idleTimeoutMs = static_cast<int>(std::min(m_config.idleConnectionTimeoutS * 10 * 1000, 2e9));
+    backend.maxFetchBytes = std::max<qint64>(1, m_config.maxResponseSize / 8);
     m_ws = new WsGateway(std::move(backend), this);
 
     m_userRouter = std::make_unique<http::Router>(true);

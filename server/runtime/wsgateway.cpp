@@ -3,15 +3,16 @@
 #include "db/sqlite.h"
 #include "hrana/engine.h"
 #include "hrana/jsondecode.h"
-#include "util/jsonwriter.h"
+#include "hrana/wscodec.h"
 
-#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QWebSocket>
+
+#include <unordered_map>
 
 Q_LOGGING_CATEGORY(lcWs, "qsqld.ws", QtInfoMsg)
 
@@ -23,18 +24,23 @@ namespace {
 
 constexpr int MAX_SQL_TEXTS = 150;      // stored SQL per connection, as sqld
 constexpr int MAX_IN_FLIGHT = 256;      // unanswered requests per connection before it is closed
-constexpr int DEFAULT_FETCH = 100;
 constexpr qint64 MAX_UNSENT_BYTES = 32 * 1024 * 1024; // a client that lets more pile up is disconnected
-const QStringList SUBPROTOCOLS = {u"hrana3"_s, u"hrana2"_s, u"hrana1"_s};
+// sqld's preference, best first.
+const QStringList SUBPROTOCOLS = {u"hrana3-protobuf"_s, u"hrana3"_s, u"hrana2"_s, u"hrana1"_s};
 
 hrana::Version versionOf(QString subprotocol)
 {
     subprotocol = subprotocol.toLower();
-    if (subprotocol == u"hrana3")
+    if (subprotocol.startsWith(u"hrana3"))
         return hrana::Version::V3;
     if (subprotocol == u"hrana2")
         return hrana::Version::V2;
     return hrana::Version::V1;
+}
+
+QByteArray streamError(const char *what, qint32 id, const char *problem)
+{
+    return QByteArray(what) + ' ' + QByteArray::number(id) + ' ' + problem;
 }
 
 } // namespace
@@ -42,18 +48,29 @@ hrana::Version versionOf(QString subprotocol)
 // One WebSocket client. Owns its QWebSocket; deletes itself when the socket closes.
 class WsSession : public QObject
 {
+    using Type = hrana::WsRequest::Type;
+
 public:
     WsSession(QWebSocket *ws, QString ns, WsBackend &backend, WsGateway *gateway)
         : QObject(gateway), m_ws(ws), m_ns(std::move(ns)), m_backend(backend),
-          m_version(versionOf(ws->subprotocol())), m_cancel(std::make_shared<db::CancelToken>())
+          m_version(versionOf(ws->subprotocol())),
+          m_codec(hrana::makeWsCodec(ws->subprotocol().compare(u"hrana3-protobuf"_s, Qt::CaseInsensitive) == 0)),
+          m_cancel(std::make_shared<db::CancelToken>())
     {
         ws->setParent(this);
         ws->setMaxAllowedIncomingMessageSize(64 * 1024 * 1024); // sqld's (tungstenite's) limits
         ws->setMaxAllowedIncomingFrameSize(16 * 1024 * 1024);
-        connect(ws, &QWebSocket::textMessageReceived, this, &WsSession::onText);
-        connect(ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &) {
-            fail(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
-                 "Received a binary WebSocket message, which is not supported in this encoding");
+        connect(ws, &QWebSocket::textMessageReceived, this, [this](const QString &text) {
+            if (m_codec->binaryFrames())
+                return fail(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
+                            "Received a text WebSocket message, which is not supported in this encoding");
+            onFrame(text.toUtf8());
+        });
+        connect(ws, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
+            if (!m_codec->binaryFrames())
+                return fail(QWebSocketProtocol::CloseCodeDatatypeNotSupported,
+                            "Received a binary WebSocket message, which is not supported in this encoding");
+            onFrame(data);
         });
         connect(ws, &QWebSocket::disconnected, this, &WsSession::finish);
         connect(ws, &QWebSocket::bytesWritten, this, [this](qint64 n) { m_unsent = std::max<qint64>(0, m_unsent - n); });
@@ -79,87 +96,69 @@ private:
     {
         qint32 streamId = 0;
         bool ready = false;
-        QList<QByteArray> entries; // JSON CursorEntry objects
-        qsizetype next = 0;
-        std::deque<std::pair<qint32, int>> waitingFetches; // request id, max count
-        QByteArray error;          // the cursor failed to open
+        std::vector<QByteArray> entries; // encoded CursorEntry messages
+        size_t next = 0;
+        std::deque<std::pair<qint32, quint32>> waitingFetches; // request id, max count
     };
 
-    void send(const QByteArray &json)
+    void send(const QByteArray &message)
     {
         if (!m_ws || m_ws->state() != QAbstractSocket::ConnectedState)
             return;
         // Backpressure: answers a client does not read stay in memory; past a bound the client is let go.
-        m_unsent += json.size();
+        m_unsent += message.size();
         if (m_unsent > MAX_UNSENT_BYTES)
             return fail(QWebSocketProtocol::CloseCodePolicyViolated, "The client does not read its responses");
-        m_ws->sendTextMessage(QString::fromUtf8(json));
+        if (m_codec->binaryFrames())
+            m_ws->sendBinaryMessage(message);
+        else
+            m_ws->sendTextMessage(QString::fromUtf8(message));
     }
-    void respondOk(qint32 requestId, const QByteArray &responseJson)
+    void respond(const QByteArray &message)
     {
         --m_inFlight;
-        send("{\"type\":\"response_ok\",\"request_id\":" + QByteArray::number(requestId) + ",\"response\":"
-             + responseJson + "}");
+        send(message);
     }
-    void respondError(qint32 requestId, const QByteArray &errorJson)
-    {
-        --m_inFlight;
-        send("{\"type\":\"response_error\",\"request_id\":" + QByteArray::number(requestId) + ",\"error\":"
-             + errorJson + "}");
-    }
+    void respondOk(qint32 requestId, Type type) { respond(m_codec->emptyResponse(requestId, type)); }
+    void respondError(qint32 requestId, const hrana::Error &e) { respond(m_codec->responseError(requestId, e)); }
     void fail(QWebSocketProtocol::CloseCode code, const QByteArray &message)
     {
         qCDebug(lcWs) << "closing WebSocket:" << message;
         m_ws->close(code, QString::fromUtf8(message.left(120))); // a close reason must fit in a control frame
     }
-    void onText(const QString &text)
+    void protocolError(const QByteArray &message) { fail(QWebSocketProtocol::CloseCodePolicyViolated, message); }
+
+    void onFrame(const QByteArray &frame)
     {
         m_idle.start(m_backend.idleTimeoutMs);
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8(), &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject())
-            return fail(QWebSocketProtocol::CloseCodeWrongDatatype,
-                        "Cannot deserialize client message from JSON: " + pe.errorString().toUtf8());
-        const QJsonObject msg = doc.object();
-        const QString type = msg.value(QLatin1StringView("type")).toString();
-        if (type == u"hello")
-            return hello(msg);
-        if (type != u"request")
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "ClientMsg type not recognized");
+        auto decoded = m_codec->decode(frame, m_version);
+        if (auto *e = std::get_if<hrana::WsDecodeError>(&decoded))
+            return fail(e->kind == hrana::WsDecodeError::Kind::Malformed ? QWebSocketProtocol::CloseCodeWrongDatatype
+                                                                         : QWebSocketProtocol::CloseCodePolicyViolated,
+                        e->message);
+        hrana::WsClientMsg &msg = std::get<hrana::WsClientMsg>(decoded);
+        if (msg.kind == hrana::WsClientMsg::Kind::Hello)
+            return hello(std::move(msg.jwt));
         if (!m_helloSeen)
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "Received a request before hello message");
+            return protocolError("Received a request before hello message");
         if (++m_inFlight > MAX_IN_FLIGHT)
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "Too many requests in flight");
-        request(msg.value(QLatin1StringView("request_id")).toInt(),
-                msg.value(QLatin1StringView("request")).toObject());
+            return protocolError("Too many requests in flight");
+        request(msg.requestId, std::move(msg.request));
     }
 
-    void hello(const QJsonObject &msg)
+    void hello(std::optional<QByteArray> jwt)
     {
         if (m_helloSeen && m_version == hrana::Version::V1)
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "Hello message can only be sent once in hrana1");
-        const QJsonValue jwt = msg.value(QLatin1StringView("jwt"));
-        std::optional<QByteArray> token;
-        if (jwt.isString())
-            token = jwt.toString().toUtf8();
-        auto result = m_backend.authenticate(m_ns, token);
+            return protocolError("Hello message can only be sent once in hrana1");
+        auto result = m_backend.authenticate(m_ns, std::move(jwt));
         if (auto *e = std::get_if<auth::AuthError>(&result)) {
-            util::JsonWriter w;
-            w.beginObject();
-            w.key("type"); w.string("hello_error");
-            w.key("error");
-            w.beginObject();
-            w.key("message"); w.string(auth::helloErrorMessage(*e));
-            w.key("code"); w.string(e->code);
-            w.endObject();
-            w.endObject();
-            send(w.take());
+            send(m_codec->helloError({auth::helloErrorMessage(*e), e->code}));
             m_ws->close(QWebSocketProtocol::CloseCodeNormal, u"Thank you for using sqld"_s);
             return;
         }
         m_permissions = std::get<auth::Permissions>(std::move(result)); // a later hello replaces the identity
         m_helloSeen = true;
-        send("{\"type\":\"hello_ok\"}");
+        send(m_codec->helloOk());
     }
 
     hrana::Job job() const
@@ -175,7 +174,7 @@ private:
             return true;
         const auto it = m_sqls.constFind(*sqlId);
         if (it == m_sqls.cend()) {
-            fail(QWebSocketProtocol::CloseCodePolicyViolated, "SQL text " + QByteArray::number(*sqlId) + " not found");
+            protocolError(streamError("SQL text", *sqlId, "not found"));
             return false;
         }
         sql = *it;
@@ -183,120 +182,124 @@ private:
         return true;
     }
 
-    void request(qint32 id, const QJsonObject &req)
+    // Requests newer than the negotiated protocol are protocol errors.
+    bool supported(Type type)
     {
-        const QString type = req.value(QLatin1StringView("type")).toString();
-        const qint32 streamId = req.value(QLatin1StringView("stream_id")).toInt();
-        const bool v2 = m_version >= hrana::Version::V2, v3 = m_version >= hrana::Version::V3;
-        auto needs = [this](bool ok, const char *what) {
-            if (!ok)
-                fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                     QByteArray(what) + " is only supported in protocol version hrana"
-                         + (QByteArray(what).contains("cursor") || QByteArray(what).contains("autocommit") ? "3" : "2")
-                         + " and higher");
-            return ok;
+        auto gate = [this](const char *name, hrana::Version min) {
+            if (m_version >= min)
+                return true;
+            protocolError(hrana::notSupported(name, min));
+            return false;
         };
-        if (type == u"open_stream")
-            return openStream(id, streamId);
-        if (type == u"close_stream")
-            return closeStream(id, streamId);
-        if (type == u"store_sql") {
-            if (!needs(v2, "The `store_sql` request"))
-                return;
-            const qint32 sqlId = req.value(QLatin1StringView("sql_id")).toInt();
-            if (m_sqls.contains(sqlId))
-                return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                            "SQL text " + QByteArray::number(sqlId) + " already exists");
-            if (m_sqls.size() >= MAX_SQL_TEXTS)
-                return respondError(id, "{\"message\":\"The server already stores " + QByteArray::number(MAX_SQL_TEXTS)
-                                            + " SQL texts, it cannot store more\",\"code\":\"SQL_STORE_TOO_MANY\"}");
-            m_sqls.insert(sqlId, req.value(QLatin1StringView("sql")).toString().toUtf8());
-            return respondOk(id, "{\"type\":\"store_sql\"}");
+        using V = hrana::Version;
+        switch (type) {
+        case Type::StoreSql: return gate("The `store_sql` request", V::V2);
+        case Type::CloseSql: return gate("The `close_sql` request", V::V2);
+        case Type::Sequence: return gate("The `sequence` request", V::V2);
+        case Type::Describe: return gate("The `describe` request", V::V2);
+        case Type::OpenCursor: return gate("The `open_cursor` request", V::V3);
+        case Type::FetchCursor: return gate("The `fetch_cursor` request", V::V3);
+        case Type::CloseCursor: return gate("The `close_cursor` request", V::V3);
+        case Type::GetAutocommit: return gate("The `get_autocommit` request", V::V3);
+        default: return true;
         }
-        if (type == u"close_sql") {
-            if (!needs(v2, "The `close_sql` request"))
-                return;
-            m_sqls.remove(req.value(QLatin1StringView("sql_id")).toInt());
-            return respondOk(id, "{\"type\":\"close_sql\"}");
-        }
-        if (type == u"fetch_cursor") {
-            if (!needs(v3, "The `fetch_cursor` request"))
-                return;
-            return fetchCursor(id, req.value(QLatin1StringView("cursor_id")).toInt(),
-                               req.value(QLatin1StringView("max_count")).toInt(DEFAULT_FETCH));
-        }
-        if (type == u"close_cursor") {
-            if (!needs(v3, "The `close_cursor` request"))
-                return;
-            return closeCursor(id, req.value(QLatin1StringView("cursor_id")).toInt());
-        }
+    }
 
-        // Requests that run SQL on a stream.
+    void request(qint32 id, hrana::WsRequest req)
+    {
+        if (!supported(req.type))
+            return;
+        switch (req.type) {
+        case Type::OpenStream:
+            return openStream(id, req.streamId);
+        case Type::CloseStream:
+            return closeStream(id, req.streamId);
+        case Type::StoreSql:
+            return storeSql(id, req.sqlId.value_or(0), req.sql.value_or(QByteArray()));
+        case Type::CloseSql:
+            m_sqls.remove(req.sqlId.value_or(0));
+            return respondOk(id, Type::CloseSql);
+        case Type::FetchCursor:
+            return fetchCursor(id, req.cursorId, req.maxCount);
+        case Type::CloseCursor:
+            return closeCursor(id, req.cursorId);
+        case Type::Execute:
+        case Type::Batch:
+        case Type::OpenCursor:
+        case Type::Sequence:
+        case Type::Describe:
+        case Type::GetAutocommit:
+            return sqlRequest(id, std::move(req));
+        }
+    }
+
+    void storeSql(qint32 id, qint32 sqlId, QByteArray sql)
+    {
+        if (m_sqls.contains(sqlId))
+            return protocolError(streamError("SQL text", sqlId, "already exists"));
+        if (m_sqls.size() >= MAX_SQL_TEXTS)
+            return respondError(id, {"The server already stores " + QByteArray::number(MAX_SQL_TEXTS)
+                                         + " SQL texts, it cannot store more",
+                                     "SQL_STORE_TOO_MANY"});
+        m_sqls.insert(sqlId, std::move(sql));
+        respondOk(id, Type::StoreSql);
+    }
+
+    // Requests that run SQL on a stream, in its queue.
+    void sqlRequest(qint32 id, hrana::WsRequest req)
+    {
+        using SR = hrana::StreamRequest::Type;
         hrana::StreamRequest sr;
         std::optional<hrana::Batch> cursorBatch;
         std::optional<qint32> cursorId;
-        QByteArray error;
-        if (type == u"execute") {
-            sr.type = hrana::StreamRequest::Type::Execute;
-            if (!hrana::decodeStmt(req.value(QLatin1StringView("stmt")), &sr.stmt, &error))
-                return fail(QWebSocketProtocol::CloseCodeWrongDatatype, error);
+        switch (req.type) {
+        case Type::Execute:
+            sr.type = SR::Execute;
+            sr.stmt = std::move(req.stmt);
             if (!resolveSql(sr.stmt.sql, sr.stmt.sqlId))
                 return;
-        } else if (type == u"batch" || type == u"open_cursor") {
-            const bool isCursor = type == u"open_cursor";
-            if (isCursor && !needs(v3, "The `open_cursor` request"))
-                return;
-            hrana::Batch batch;
-            if (!hrana::decodeBatch(req.value(QLatin1StringView("batch")), &batch, m_version, &error))
-                return fail(QWebSocketProtocol::CloseCodeWrongDatatype, error);
-            for (hrana::BatchStep &step : batch.steps) {
+            break;
+        case Type::Batch:
+        case Type::OpenCursor:
+            for (hrana::BatchStep &step : req.batch.steps) {
                 if (!resolveSql(step.stmt.sql, step.stmt.sqlId))
                     return;
             }
-            if (isCursor) {
-                cursorId = req.value(QLatin1StringView("cursor_id")).toInt();
-                if (m_cursors.contains(*cursorId))
-                    return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                                "Cursor " + QByteArray::number(*cursorId) + " already exists");
-                cursorBatch = std::move(batch);
-            } else {
-                sr.type = hrana::StreamRequest::Type::Batch;
-                sr.batch = std::move(batch);
+            if (req.type == Type::Batch) {
+                sr.type = SR::Batch;
+                sr.batch = std::move(req.batch);
+                break;
             }
-        } else if (type == u"sequence" || type == u"describe") {
-            if (!needs(v2, type == u"sequence" ? "The `sequence` request" : "The `describe` request"))
-                return;
-            sr.type = type == u"sequence" ? hrana::StreamRequest::Type::Sequence : hrana::StreamRequest::Type::Describe;
-            if (req.value(QLatin1StringView("sql")).isString())
-                sr.sql = req.value(QLatin1StringView("sql")).toString().toUtf8();
-            if (req.value(QLatin1StringView("sql_id")).isDouble())
-                sr.sqlId = req.value(QLatin1StringView("sql_id")).toInt();
+            if (m_cursors.contains(req.cursorId))
+                return protocolError(streamError("Cursor", req.cursorId, "already exists"));
+            cursorId = req.cursorId;
+            cursorBatch = std::move(req.batch);
+            break;
+        case Type::Sequence:
+        case Type::Describe:
+            sr.type = req.type == Type::Sequence ? SR::Sequence : SR::Describe;
+            sr.sql = std::move(req.sql);
+            sr.sqlId = req.sqlId;
             if (!resolveSql(sr.sql, sr.sqlId))
                 return;
-        } else if (type == u"get_autocommit") {
-            if (!needs(v3, "The `get_autocommit` request"))
-                return;
-            sr.type = hrana::StreamRequest::Type::GetAutocommit;
-        } else {
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated, "Request type not recognized");
+            break;
+        default:
+            sr.type = SR::GetAutocommit;
+            break;
         }
-        auto it = m_streams.find(streamId);
+        auto it = m_streams.find(req.streamId);
         if (it == m_streams.end())
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                        "Stream " + QByteArray::number(streamId) + " not found");
+            return protocolError(streamError("Stream", req.streamId, "not found"));
         if (cursorId) {
             if (it->cursorId)
-                return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                            "Stream " + QByteArray::number(streamId) + " already has an open cursor");
+                return protocolError(streamError("Stream", req.streamId, "already has an open cursor"));
             it->cursorId = cursorId;
-            Cursor c;
-            c.streamId = streamId;
-            m_cursors.insert(*cursorId, std::move(c));
-            respondOk(id, "{\"type\":\"open_cursor\"}");
+            m_cursors.emplace(*cursorId, Cursor{req.streamId, false, {}, 0, {}});
+            respondOk(id, Type::OpenCursor);
         }
-        const QString typeName = type;
-        enqueue(streamId, [this, id, streamId, sr = std::move(sr), cursorBatch = std::move(cursorBatch), cursorId,
-                           typeName]() mutable {
+        const qint32 streamId = req.streamId;
+        enqueue(streamId, [this, id, streamId, sr = std::move(sr), cursorBatch = std::move(cursorBatch),
+                           cursorId]() mutable {
             runOnStream(id, streamId, std::move(sr), std::move(cursorBatch), cursorId);
         });
     }
@@ -346,8 +349,7 @@ private:
     void openStream(qint32 id, qint32 streamId)
     {
         if (m_streams.contains(streamId))
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                        "Stream " + QByteArray::number(streamId) + " already exists");
+            return protocolError(streamError("Stream", streamId, "already exists"));
         if (!m_permissions.allows(auth::Right::Read, m_ns))
             return fail(QWebSocketProtocol::CloseCodeBadOperation,
                         "Namespace `" + m_ns.toUtf8() + "` doesn't exist");
@@ -369,13 +371,16 @@ private:
                     it->engineId = r.first;
                     it->failed = r.first == 0;
                     if (r.first)
-                        respondOk(id, "{\"type\":\"open_stream\"}");
+                        respondOk(id, Type::OpenStream);
                     else
-                        respondError(id, "{\"message\":\"Stream " + QByteArray::number(streamId)
-                                             + " has failed to open\",\"code\":\"STREAM_NOT_OPEN\"}");
+                        respondError(id, streamNotOpen(streamId));
                     done(streamId);
                 });
         });
+    }
+    static hrana::Error streamNotOpen(qint32 streamId)
+    {
+        return {streamError("Stream", streamId, "has failed to open"), "STREAM_NOT_OPEN"};
     }
 
     void closeEngineStream(quint64 engineId)
@@ -388,15 +393,14 @@ private:
     {
         auto it = m_streams.find(streamId);
         if (it == m_streams.end())
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                        "Stream " + QByteArray::number(streamId) + " not found");
+            return protocolError(streamError("Stream", streamId, "not found"));
         enqueue(streamId, [this, id, streamId] {
             auto s = m_streams.find(streamId);
             if (s->cursorId)
-                m_cursors.remove(*s->cursorId);
+                m_cursors.erase(*s->cursorId);
             closeEngineStream(s->engineId);
             m_streams.erase(s);
-            respondOk(id, "{\"type\":\"close_stream\"}");
+            respondOk(id, Type::CloseStream);
         });
     }
 
@@ -406,22 +410,22 @@ private:
         Stream &s = m_streams[streamId];
         if (s.failed || !s.engineId) {
             if (!cursorId)
-                respondError(id, "{\"message\":\"Stream " + QByteArray::number(streamId)
-                                     + " has failed to open\",\"code\":\"STREAM_NOT_OPEN\"}");
+                respondError(id, streamNotOpen(streamId));
             return done(streamId);
         }
         const quint64 engineId = s.engineId;
         const hrana::Version version = m_version;
+        const hrana::Encoding encoding = m_codec->resultEncoding();
         const hrana::Job j = job();
         QPointer<WsSession> self(this);
         QObject *io = parent();
-        const bool posted = m_backend.post(m_ns, [self, io, j, engineId, version, sr = std::move(sr),
+        const bool posted = m_backend.post(m_ns, [self, io, j, engineId, version, encoding, sr = std::move(sr),
                                                   cursorBatch = std::move(cursorBatch), id, streamId,
                                                   cursorId](hrana::Engine &e) mutable {
             std::vector<hrana::StreamRequest> requests;
             if (!cursorBatch)
                 requests.push_back(std::move(sr));
-            e.runOnStream(j, engineId, version, std::move(requests), std::move(cursorBatch),
+            e.runOnStream(j, engineId, version, encoding, std::move(requests), std::move(cursorBatch),
                           [self, io, id, streamId, cursorId](std::vector<QByteArray> results, QByteArray fatal) {
                               QMetaObject::invokeMethod(io, [self, id, streamId, cursorId, results = std::move(results),
                                                                fatal = std::move(fatal)] {
@@ -448,68 +452,69 @@ private:
                         reason);
         }
         if (cursorId) {
-            auto c = m_cursors.find(*cursorId);
-            if (c != m_cursors.end()) {
-                c->ready = true;
-                for (const QByteArray &line : results.front().split('\n')) {
-                    if (!line.isEmpty())
-                        c->entries.append(line);
-                }
-                while (!c->waitingFetches.empty()) {
-                    const auto [fid, max] = c->waitingFetches.front();
-                    c->waitingFetches.pop_front();
-                    fetchCursor(fid, *cursorId, max);
-                    c = m_cursors.find(*cursorId);
-                    if (c == m_cursors.end())
-                        break;
-                }
-            }
+            cursorReady(*cursorId, results.empty() ? QByteArray() : results.front());
             return done(streamId);
         }
-        // `{"type":"ok","response":R}` or `{"type":"error","error":E}`, produced by the engine.
-        static const QByteArray OK = "{\"type\":\"ok\",\"response\":";
-        static const QByteArray ERR = "{\"type\":\"error\",\"error\":";
-        const QByteArray &r = results.front();
-        if (r.startsWith(OK))
-            respondOk(id, r.mid(OK.size(), r.size() - OK.size() - 1));
-        else
-            respondError(id, r.mid(ERR.size(), r.size() - ERR.size() - 1));
+        const QByteArray message = results.empty() ? QByteArray() : m_codec->streamResult(id, results.front());
+        if (message.isEmpty()) {
+            qCCritical(lcWs, "unreadable result for WebSocket request %d", id);
+            return fail(QWebSocketProtocol::CloseCodeBadOperation, "Internal server error");
+        }
+        respond(message);
         done(streamId);
     }
 
-    void fetchCursor(qint32 id, qint32 cursorId, int maxCount)
+    void cursorReady(qint32 cursorId, const QByteArray &encodedEntries)
     {
         auto c = m_cursors.find(cursorId);
         if (c == m_cursors.end())
-            return fail(QWebSocketProtocol::CloseCodePolicyViolated,
-                        "Cursor " + QByteArray::number(cursorId) + " not found");
-        if (!c->ready) {
-            c->waitingFetches.emplace_back(id, maxCount);
+            return; // closed meanwhile
+        c->second.ready = true;
+        c->second.entries = m_codec->splitCursorEntries(encodedEntries);
+        while (!c->second.waitingFetches.empty()) {
+            const auto [fid, max] = c->second.waitingFetches.front();
+            c->second.waitingFetches.pop_front();
+            fetchCursor(fid, cursorId, max);
+            c = m_cursors.find(cursorId);
+            if (c == m_cursors.end())
+                break;
+        }
+    }
+
+    void fetchCursor(qint32 id, qint32 cursorId, quint32 maxCount)
+    {
+        auto it = m_cursors.find(cursorId);
+        if (it == m_cursors.end())
+            return protocolError(streamError("Cursor", cursorId, "not found"));
+        Cursor &c = it->second;
+        if (!c.ready) {
+            c.waitingFetches.emplace_back(id, maxCount);
             return;
         }
-        QByteArray entries = "[";
-        int n = 0;
-        for (; c->next < c->entries.size() && n < std::max(1, maxCount); ++c->next, ++n) {
-            if (n)
-                entries += ',';
-            entries += c->entries[c->next];
+        // Up to max_count entries (at least one), and no more once the response reaches max_response_size / 8.
+        const size_t first = c.next;
+        qint64 bytes = 0;
+        while (c.next < c.entries.size() && c.next - first < std::max<quint32>(1, maxCount)
+               && bytes < m_backend.maxFetchBytes) {
+            bytes += c.entries[c.next].size();
+            ++c.next;
         }
-        entries += ']';
-        const bool finished = c->next >= c->entries.size();
-        respondOk(id, "{\"type\":\"fetch_cursor\",\"entries\":" + entries + ",\"done\":"
-                          + (finished ? QByteArray("true") : QByteArray("false")) + "}");
+        const bool finishedAll = c.next >= c.entries.size();
+        respond(m_codec->fetchCursor(id, c.entries.data() + first, static_cast<qsizetype>(c.next - first), finishedAll));
+        for (size_t i = first; i < c.next; ++i)
+            c.entries[i] = QByteArray(); // sent: no need to keep it
     }
 
     void closeCursor(qint32 id, qint32 cursorId)
     {
         auto c = m_cursors.find(cursorId);
         if (c != m_cursors.end()) {
-            auto s = m_streams.find(c->streamId);
+            auto s = m_streams.find(c->second.streamId);
             if (s != m_streams.end())
                 s->cursorId.reset();
             m_cursors.erase(c);
         }
-        respondOk(id, "{\"type\":\"close_cursor\"}");
+        respondOk(id, Type::CloseCursor);
     }
 
     void finish()
@@ -526,12 +531,13 @@ private:
     QString m_ns;
     WsBackend &m_backend;
     hrana::Version m_version;
+    std::unique_ptr<hrana::WsCodec> m_codec;
     std::shared_ptr<db::CancelToken> m_cancel;
     bool m_helloSeen = false;
     auth::Permissions m_permissions;
     QHash<qint32, Stream> m_streams;
     QHash<qint32, QByteArray> m_sqls;
-    QHash<qint32, Cursor> m_cursors;
+    std::unordered_map<qint32, Cursor> m_cursors;
     int m_inFlight = 0;
     qint64 m_unsent = 0; // bytes handed to the socket and not yet written
     QTimer m_idle;

@@ -1,8 +1,9 @@
 #pragma once
 
-// Hrana over WebSocket (hrana1, hrana2, hrana3): upgrades handed over by the user listener, or every connection
-// of --hrana-listen-addr. One WsSession per socket: hello/authentication, streams (each a pinned engine stream on
-// the namespace's worker), connection-scoped stored SQL, cursors, and sqld's close codes for protocol errors.
+// Hrana over WebSocket (hrana1, hrana2, hrana3 and hrana3-protobuf): upgrades handed over by the user listener,
+// or every connection of --hrana-listen-addr. One WsSession per socket: hello/authentication, streams (each a
+// pinned engine stream on the namespace's worker), connection-scoped stored SQL, cursors, and sqld's close codes
+// for protocol errors. The subprotocol's encoding lives in hrana/wscodec.h.
 // Thread rule: I/O thread only; SQL runs on the workers through WsBackend::post.
 
 #include "auth/authenticator.h"
@@ -41,6 +42,7 @@ struct WsBackend
     // Runs `work` on the worker of `ns`; false when the server is stopping (nothing runs).
     std::function<bool(const QString &ns, std::function<void(hrana::Engine &)> work)> post;
     int idleTimeoutMs = 600'000;
+    qint64 maxFetchBytes = 1'250'000; // a fetch_cursor response stops growing past this (max_response_size / 8)
 };
 
 class WsSession;
