@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -37,6 +38,17 @@ void applyLogLevel(const QString &level)
     else if (level == u"error")
         rules += u"qsqld.*.info=false\nqsqld.*.warning=false\n"_s;
     QLoggingCategory::setFilterRules(rules);
+}
+
+// Every client socket and every open SQLite file (database, WAL, shm per namespace) is a descriptor; the usual soft
+// limit of 1024 would cap a server far below --max-concurrent-connections, so take the hard limit.
+void raiseFileLimit()
+{
+    struct rlimit lim = {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);
+    }
 }
 
 } // namespace
@@ -76,6 +88,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
+    raiseFileLimit();
 
     qsqld::runtime::ServerRuntime server(outcome.config);
     QString error;

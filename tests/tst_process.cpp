@@ -11,6 +11,7 @@
 #include <QRegularExpression>
 
 #include <csignal>
+#include <sys/resource.h>
 
 using namespace qsqld::test;
 
@@ -122,6 +123,34 @@ private slots:
         const QByteArray err = p.readAllStandardError().trimmed();
         QCOMPARE(err.count('\n'), 0);
         QVERIFY2(err.contains("data folder") && err.contains("Fix:"), err.constData());
+    }
+
+    // A soft descriptor limit below the hard one would cap connections and namespaces; the server lifts it.
+    void raisesItsFileLimit()
+    {
+        struct rlimit own = {};
+        QVERIFY(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+        if (own.rlim_max <= 256)
+            QSKIP("the hard descriptor limit is too low to tell a raised soft limit");
+        struct rlimit lowered = own;
+        lowered.rlim_cur = 256; // inherited by the child
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+        QTemporaryDir dir;
+        Running r = launch(dir.filePath(QStringLiteral("data.sqld")));
+        QVERIFY(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+        QVERIFY(r.port != 0);
+        QFile limits(QStringLiteral("/proc/%1/limits").arg(r.proc->processId()));
+        QVERIFY(limits.open(QIODevice::ReadOnly));
+        QByteArray line;
+        for (const QByteArray &l : limits.readAll().split('\n')) {
+            if (l.startsWith("Max open files"))
+                line = l.simplified();
+        }
+        const QList<QByteArray> parts = line.split(' '); // Max open files SOFT HARD files
+        QVERIFY2(parts.size() >= 5, line.constData());
+        QCOMPARE(parts[3], parts[4]);
+        r.proc->terminate();
+        QVERIFY(r.proc->waitForFinished(30000));
     }
 
     void helpListsFlags()
