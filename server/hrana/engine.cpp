@@ -63,6 +63,10 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
     } else if (!QFile::exists(db->dir + u"/.sentinel")) {
         QFile(db->dir + u"/.sentinel").open(QIODevice::WriteOnly);
     }
+    // Before any session: the log checkpoints the WAL empty, and every session's commits are captured.
+    db->log = repl::ReplicationLog::open(db->dir, db->file, &db->logError);
+    if (!db->log)
+        qWarning("namespace `%s` is served without replication: %s", qPrintable(ns), db->logError.constData());
     db->stats.load(db->statsFile());
     NamespaceDb *raw = db.release();
     m_namespaces.insert(ns, raw);
@@ -152,6 +156,8 @@ void Engine::destroyStream(quint64 id, bool tombstone)
     if (it == m_streams.end())
         return;
     const QString ns = it->second.ns;
+    if (!it->second.proxyClient.isEmpty())
+        m_proxyStreams.remove(it->second.proxyClient);
     std::unique_ptr<Session> session = std::move(it->second.session);
     m_streams.erase(it);
     if (tombstone)
@@ -252,6 +258,7 @@ QByteArray Engine::dropNamespace(const QString &ns)
             ids.append(s.id);
     }
     for (quint64 id : ids) {
+        m_proxyStreams.remove(m_streams[id].proxyClient);
         m_streams.erase(id);
     }
     // Runs waiting for this namespace's write lock are answered now.
@@ -379,8 +386,11 @@ void Engine::tick()
         }
     }
     QList<quint64> expired;
+    constexpr auto PROXY_IDLE = seconds(30); // sqld's idle limit for replica connections
     for (const auto &[sid, s] : m_streams) {
         if (!s.inUse && !s.pinned && now - s.lastUsed > m_config.streamExpiry)
+            expired.append(s.id);
+        else if (!s.inUse && !s.proxyClient.isEmpty() && now - s.lastUsed > PROXY_IDLE)
             expired.append(s.id);
     }
     for (quint64 id : expired)
@@ -438,6 +448,7 @@ void Engine::shutdown()
     for (auto &[sid, s] : m_streams)
         s.session.reset();
     m_streams.clear();
+    m_proxyStreams.clear();
     checkpointAll(true);
     for (NamespaceDb *db : std::as_const(m_namespaces)) {
         if (db->stats.dirty())

@@ -21,6 +21,10 @@
 #include <unordered_map>
 #include <memory>
 
+namespace qsqld::repl {
+class ReplicationLog;
+}
+
 namespace qsqld::hrana {
 
 struct EngineConfig
@@ -70,7 +74,20 @@ public:
     // or a protocol/generic error text that ends the WebSocket connection.
     using WsDone = std::function<void(std::vector<QByteArray> results, QByteArray fatalError)>;
     void runOnStream(Job job, quint64 id, Version version, Encoding encoding, std::vector<StreamRequest> requests,
-                     std::optional<Batch> cursor, WsDone done);
+                     std::optional<Batch> cursor, WsDone done, std::unique_ptr<ResultEncoder> encoder = nullptr);
+    // The same with an encoder of the caller's (the replica write path encodes proxy.Proxy messages).
+    void runOnStream(Job job, quint64 id, Version version, std::unique_ptr<ResultEncoder> encoder,
+                     std::vector<StreamRequest> requests, WsDone done);
+    bool streamAutocommit(quint64 id) const;
+
+    // Embedded-replica writes (proxy.Proxy): one pinned stream per replica client id, opened on first use and
+    // closed (rolling back) after 30 s without requests, as sqld does. 0 with `error` set on failure.
+    quint64 proxyStream(const QString &ns, const QByteArray &clientId, const ns::NamespaceConfig &config,
+                        QByteArray *error);
+    void closeProxyStream(const QString &ns, const QByteArray &clientId); // proxy.Proxy/Disconnect
+    // The replication log of a namespace (loading the namespace); nullptr with `error` set when it has none.
+    repl::ReplicationLog *replicationLog(const QString &ns, QByteArray *error);
+
     void cursor(Job job, Encoding encoding = Encoding::Json);
     void v1Execute(Job job);
     void v1Batch(Job job);
@@ -109,6 +126,7 @@ private:
         std::chrono::steady_clock::time_point lastUsed;
         bool inUse = false;
         bool pinned = false; // a WebSocket stream: no baton, no expiry; closed by its connection
+        QByteArray proxyClient; // a replica client's stream: expires when idle (key in m_proxyStreams)
     };
 
     // Pipeline plumbing (engine.cpp).
@@ -137,6 +155,7 @@ private:
     std::unordered_map<quint64, Stream> m_streams;
     QHash<quint64, std::chrono::steady_clock::time_point> m_expired; // tombstones for STREAM_EXPIRED
     quint64 m_nextStreamId = 1;
+    QHash<QByteArray, quint64> m_proxyStreams; // "<namespace>\0<client id>" → stream
     int m_ticks = 0;
     std::deque<std::unique_ptr<PipelineRun>> m_waiting;
     mutable AnalysisCache m_analysis; // a cache: filled from const paths too

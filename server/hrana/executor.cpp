@@ -27,7 +27,20 @@ Error manyStatements()
     return {"SQL string contains more than one statement", "SQL_MANY_STATEMENTS"};
 }
 
+namespace {
+Error fromDbText(const db::DbError &e, bool prepare, bool syntaxAsParseError);
+} // namespace
+
 Error fromDb(const db::DbError &e, bool prepare, bool syntaxAsParseError)
+{
+    Error out = fromDbText(e, prepare, syntaxAsParseError);
+    out.extendedCode = e.code;
+    out.sqliteMessage = e.message;
+    return out;
+}
+
+namespace {
+Error fromDbText(const db::DbError &e, bool prepare, bool syntaxAsParseError)
 {
     // A syntax error SQLite finds (past the leading keywords sqld's classifier checks) is still a parse error,
     // reported in sqld's form: "syntax error around L<line>:<col>: `<token>`".
@@ -65,6 +78,7 @@ Error fromDb(const db::DbError &e, bool prepare, bool syntaxAsParseError)
                 "SQL_INPUT_ERROR"};
     return {"SQLite error: " + e.message, db::primaryCodeName(e.code)};
 }
+} // namespace
 
 Error transactionTimeout()
 {

@@ -55,6 +55,8 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
         return nullptr;
     }
     sqlite3_busy_timeout(raw, 0);
+    if (log)
+        log->attach(raw, walAutocheckpoint); // after the pragmas: wal_autocheckpoint installs a hook of its own
     sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, MAX_ROW_SIZE);
     sqlite3_create_function_v2(raw, "libsql_server_database_name", 0, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
                                new QByteArray(name.toUtf8()), &databaseNameFunction, nullptr, nullptr, &deleteName);

@@ -6,6 +6,8 @@
 #include "executor.h"
 #include "namespacestats.h"
 
+#include "repl/replicationlog.h"
+
 #include <QString>
 
 #include <memory>
@@ -18,6 +20,10 @@ struct NamespaceDb
     QString name;
     QString dir;   // <dbs>/<name>
     QString file;  // <dbs>/<name>/data
+    // Declared before every holder of a connection: it outlives them (their commits call into it) and records
+    // a clean shutdown only once they are closed.
+    std::unique_ptr<repl::ReplicationLog> log;
+    QByteArray logError; // why there is no log (a page size other than 4096, an unreadable file)
     std::vector<std::unique_ptr<Session>> idle;
     NamespaceStats stats;
     ns::NamespaceConfig config; // the latest configuration seen with a request

@@ -258,11 +258,60 @@ void Engine::closePinnedStream(quint64 id)
     destroyStream(id, false);
 }
 
+bool Engine::streamAutocommit(quint64 id) const
+{
+    const auto it = m_streams.find(id);
+    return it == m_streams.end() || !it->second.session || it->second.session->conn.isAutocommit();
+}
+
+quint64 Engine::proxyStream(const QString &ns, const QByteArray &clientId, const ns::NamespaceConfig &config,
+                            QByteArray *error)
+{
+    constexpr int MAX_PROXY_STREAMS = 1024; // per worker; idle ones expire after 30 s
+    const QByteArray key = ns.toUtf8() + '\0' + clientId;
+    if (const quint64 id = m_proxyStreams.value(key); id && m_streams.count(id))
+        return id;
+    if (m_proxyStreams.size() >= MAX_PROXY_STREAMS) {
+        *error = "too many replica connections are open; retry in 30 seconds";
+        return 0;
+    }
+    const quint64 id = openPinnedStream(ns, config, error);
+    if (id) {
+        m_streams[id].proxyClient = key;
+        m_proxyStreams.insert(key, id);
+    }
+    return id;
+}
+
+void Engine::closeProxyStream(const QString &ns, const QByteArray &clientId)
+{
+    if (const quint64 id = m_proxyStreams.value(ns.toUtf8() + '\0' + clientId))
+        destroyStream(id, false);
+}
+
+repl::ReplicationLog *Engine::replicationLog(const QString &ns, QByteArray *error)
+{
+    NamespaceDb *db = namespaceDb(ns, ns == u"default", error);
+    if (db && !db->log)
+        *error = db->logError;
+    return db ? db->log.get() : nullptr;
+}
+
+void Engine::runOnStream(Job job, quint64 id, Version version, std::unique_ptr<ResultEncoder> encoder,
+                         std::vector<StreamRequest> requests, WsDone done)
+{
+    runOnStream(std::move(job), id, version, Encoding::Json, std::move(requests), std::nullopt, std::move(done),
+                std::move(encoder));
+}
+
 void Engine::runOnStream(Job job, quint64 id, Version version, Encoding encoding,
-                         std::vector<StreamRequest> requests, std::optional<Batch> cursor, WsDone done)
+                         std::vector<StreamRequest> requests, std::optional<Batch> cursor, WsDone done,
+                         std::unique_ptr<ResultEncoder> encoder)
 {
     auto run = std::make_unique<PipelineRun>();
-    if (encoding != Encoding::Json)
+    if (encoder)
+        run->encoder = std::move(encoder);
+    else if (encoding != Encoding::Json)
         run->encoder = makeEncoder(encoding);
     run->kind = cursor ? PipelineRun::Kind::Cursor : PipelineRun::Kind::Pipeline;
     run->version = version;

@@ -87,8 +87,14 @@ struct CursorRequest
 // A Hrana error: {"message","code"}.
 struct Error
 {
+    Error() = default;
+    Error(QByteArray message_, QByteArray code_) : message(std::move(message_)), code(std::move(code_)) { }
+
     QByteArray message;
     QByteArray code;
+    // For SQLite failures: the extended result code and SQLite's own message (replica writes report both).
+    int extendedCode = 0;
+    QByteArray sqliteMessage;
 };
 
 struct Column

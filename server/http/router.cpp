@@ -43,14 +43,19 @@ void Router::add(QByteArray method, QByteArray pattern, RouteHandler handler)
 
 bool Router::match(const Route &route, const QList<QByteArray> &segments, QList<QByteArray> *params)
 {
-    if (route.segments.size() != segments.size())
+    // A leading "**" takes any number of leading segments (a path prefix, as in an embedded replica's syncUrl).
+    const bool wildcard = !route.segments.isEmpty() && route.segments.first() == "**";
+    const qsizetype fixed = route.segments.size() - (wildcard ? 1 : 0);
+    if (wildcard ? segments.size() < fixed : segments.size() != fixed)
         return false;
+    const qsizetype offset = segments.size() - fixed;
     params->clear();
-    for (qsizetype i = 0; i < segments.size(); ++i) {
-        const QByteArray &want = route.segments[i];
+    for (qsizetype i = 0; i < fixed; ++i) {
+        const QByteArray &want = route.segments[i + (wildcard ? 1 : 0)];
+        const QByteArray &got = segments[offset + i];
         if (want.startsWith(':'))
-            params->append(segments[i]);
-        else if (want != segments[i])
+            params->append(got);
+        else if (want != got)
             return false;
     }
     return true;

@@ -1,8 +1,8 @@
 #pragma once
 
 // One explicit route table per listener. Matches method and path (":name" segments capture one
-// percent-decoded segment), answers 404 for unknown paths and 405 for a known path with another method,
-// treats HEAD as GET, and adds sqld's CORS headers when enabled (user listener).
+// percent-decoded segment; a leading "/**" accepts any path prefix), answers 404 for unknown paths and 405
+// for a known path with another method, treats HEAD as GET, and adds sqld's CORS headers when enabled.
 // Thread rule: I/O thread only.
 
 #include "connection.h"

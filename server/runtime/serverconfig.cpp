@@ -722,6 +722,9 @@ std::optional<ListenAddress> parseListenAddress(QStringView text)
         return std::nullopt;
 
     const QString hostText = isV6 ? u'[' + address.toString() + u']' : address.toString();
+    // "[::]" is dual-stack, as a Rust (sqld) socket bound to it on Linux: IPv4 clients reach it too.
+    if (address == QHostAddress(QHostAddress::AnyIPv6))
+        address = QHostAddress(QHostAddress::Any);
     return ListenAddress { address, quint16(port), hostText + u':' + QString::number(port) };
 }
 

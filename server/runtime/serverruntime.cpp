@@ -233,6 +233,7 @@ bool ServerRuntime::start(QString *error)
 
     m_userRouter = std::make_unique<http::Router>(true);
     installUserRoutes(*m_userRouter);
+    installReplicationRoutes(*m_userRouter);
     m_userRouter->setUpgradeHandler([this](const http::Request &req, QTcpSocket *socket) {
         m_ws->takeUpgrade(req, socket);
     });

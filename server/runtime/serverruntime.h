@@ -7,6 +7,7 @@
 #include "serverconfig.h"
 
 #include "auth/authenticator.h"
+#include "repl/replrpc.h"
 
 #include <QObject>
 #include <QTimer>
@@ -70,6 +71,11 @@ private:
     void refreshAttachable(); // after any config change
     void installUserRoutes(http::Router &r);
     void installAdminRoutes(http::Router &r);
+    void installReplicationRoutes(http::Router &r); // replroutes.cpp
+    // gRPC-web calls of embedded replicas: namespace from x-namespace-bin, token from x-authorization, errors
+    // as gRPC statuses; `checkSession` also requires this process's session token (ReplicationLog calls).
+    void dispatchGrpc(http::RouteContext &&ctx, bool checkSession,
+                      std::function<void(hrana::Engine &, hrana::Job &&)> op);
     // Resolves the namespace, checks it exists, and runs `op` on its worker's engine.
     void dispatch(http::RouteContext &&ctx, const QString &ns,
                   std::function<void(hrana::Engine &, hrana::Job &&)> op);
@@ -89,6 +95,7 @@ private:
     auth::Authenticator m_auth;                  // --http-auth / --auth-jwt-key-file / none
     QString m_gid;                               // LIBSQL_GID
     std::shared_ptr<const QSet<QString>> m_attachable;
+    repl::ProcessIds m_replIds; // fresh UUIDs per process: replicas re-handshake after a restart
     class DumpFetcher *m_fetcher = nullptr;       // created on first http(s) dump_url
     class WsGateway *m_ws = nullptr;              // Hrana over WebSocket
     std::unique_ptr<util::ResponseBudget> m_budget;

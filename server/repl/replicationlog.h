@@ -1,0 +1,79 @@
+#pragma once
+
+// The replication log of one namespace: every committed WAL frame, renumbered from 0 forever, in libSQL's
+// 4120-byte replicated-frame format (spec/replication.md sections 5, 6 and 11). Frames are captured by a
+// sqlite3_wal_hook on every connection of the namespace; the hook runs inside the commit, so a write's frames
+// are in the log before its response leaves.
+//
+// File: <dir>/qsqld-wallog (a 4096-byte header, then frames). A log always starts with a full image of the
+// database. It is rebuilt under a new log id whenever its history may not match the database: no clean
+// shutdown record (crash, kill -9), a database file changed while qsqld was down, or a capture failure.
+// Worker thread only: all connections of a namespace live on its worker, so capture never races a commit.
+
+#include <QByteArray>
+#include <QString>
+#include <QUuid>
+
+#include <memory>
+#include <optional>
+
+struct sqlite3;
+
+namespace qsqld::repl {
+
+class ReplicationLog
+{
+public:
+    // Opens (or builds) the log of the database `dbFile` in `dir`. No connection of this process may have
+    // the database open yet. nullptr with `error` set when the database cannot be read or checkpointed.
+    static std::unique_ptr<ReplicationLog> open(const QString &dir, const QString &dbFile, QByteArray *error);
+    // Records a clean shutdown (call after every connection to the database is closed).
+    ~ReplicationLog();
+    ReplicationLog(const ReplicationLog &) = delete;
+    ReplicationLog &operator=(const ReplicationLog &) = delete;
+
+    // Installs the capture hook on a connection of this namespace. `autocheckpoint`: run a passive
+    // checkpoint after a commit once the WAL holds 1000 frames (SQLite's default, which the hook replaces).
+    void attach(sqlite3 *db, bool autocheckpoint);
+
+    QUuid logId() const { return m_logId; }
+    quint64 firstFrameNo() const { return m_start; }
+    // The last committed frame; nullopt while the log is empty.
+    std::optional<quint64> lastFrameNo() const;
+    quint64 frameCount() const { return m_count; }
+    qint64 sizeBytes() const;
+    // False after a capture failure: the log no longer matches the database until it is rebuilt.
+    bool healthy() const { return !m_broken; }
+
+    enum class Read { Ok, NeedSnapshot, Error };
+    // Frames from `from` on, concatenated (4120 bytes each): at least `softMax` frames when there are that many,
+    // then up to the end of the transaction, never past the tip. Empty when `from` is beyond the tip.
+    Read readFrames(quint64 from, int softMax, QByteArray *out, QByteArray *error) const;
+
+    // Committed WAL frames up to `nFrame` (the hook's argument). Public for tests.
+    bool capture(int nFrame);
+
+private:
+    ReplicationLog() = default;
+    bool load(QByteArray *error);
+    bool rebuild(QByteArray *error);
+    bool appendFrames(const QByteArray &walFrames, int count); // SQLite WAL frames → log frames
+
+    QString m_dir;
+    QString m_dbFile;
+    QString m_path;
+    int m_fd = -1;
+    QUuid m_logId;
+    quint64 m_start = 0;        // frame number of the first frame in the file
+    quint64 m_count = 0;        // committed frames in the file
+    quint64 m_lastChecksum = 0; // checksum of the last frame (the chain continues from it)
+    bool m_broken = false;
+    // Capture cursor into the -wal file: its salts and how many of its frames are already in the log.
+    std::optional<std::pair<quint32, quint32>> m_salts;
+    int m_consumed = 0;
+    // sqlite3_wal_hook contexts: this log, and whether the hook also checkpoints.
+    std::pair<ReplicationLog *, bool> m_hookPlain{nullptr, false};
+    std::pair<ReplicationLog *, bool> m_hookWithCheckpoint{nullptr, true};
+};
+
+} // namespace qsqld::repl
