@@ -294,6 +294,14 @@ void Engine::saveStats(NamespaceDb &db)
         db.idle.push_back(std::move(s));
 }
 
+void Engine::noteReplication(const QString &ns, quint64 frames, bool delegatedWrite)
+{
+    if (NamespaceDb *db = m_namespaces.value(ns)) {
+        db->stats.recordReplication(frames, delegatedWrite);
+        db->activitySent = false;
+    }
+}
+
 QByteArray Engine::statsJson(const QString &ns, QByteArray *error)
 {
     NamespaceDb *db = namespaceDb(ns, ns == u"default", error);
@@ -304,7 +312,13 @@ QByteArray Engine::statsJson(const QString &ns, QByteArray *error)
         return {};
     const qint64 bytes = NamespaceDb::storageBytes(*s);
     returnSession(ns, std::move(s));
-    return db->stats.toJson(bytes, QDateTime::currentMSecsSinceEpoch());
+    NamespaceStats::ReplicationStatus replication;
+    if (db->log) {
+        replication.frameNo = db->log->lastFrameNo();
+        replication.logId = db->log->logId().toByteArray(QUuid::WithoutBraces);
+        replication.logBytes = db->log->sizeBytes();
+    }
+    return db->stats.toJson(bytes, QDateTime::currentMSecsSinceEpoch(), replication);
 }
 
 void Engine::dump(Job job, bool preserveRowIds, http::StreamSink sink, std::function<void(std::function<void()>)> post)

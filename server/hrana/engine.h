@@ -85,6 +85,8 @@ public:
     quint64 proxyStream(const QString &ns, const QByteArray &clientId, const ns::NamespaceConfig &config,
                         QByteArray *error);
     void closeProxyStream(const QString &ns, const QByteArray &clientId); // proxy.Proxy/Disconnect
+    // Counts a replica RPC in the namespace's stats (frames sent, or a write run for a replica).
+    void noteReplication(const QString &ns, quint64 frames, bool delegatedWrite);
     // The replication log of a namespace (loading the namespace); nullptr with `error` set when it has none.
     repl::ReplicationLog *replicationLog(const QString &ns, QByteArray *error);
 

@@ -87,7 +87,15 @@ void NamespaceStats::record(const QByteArray &sqlText, quint64 rowsRead, quint64
     }
 }
 
-QByteArray NamespaceStats::toJson(qint64 storageBytes, qint64 nowMs) const
+void NamespaceStats::recordReplication(quint64 frames, bool delegatedWrite)
+{
+    m_framesReplicated += frames;
+    m_writesDelegated += delegatedWrite ? 1 : 0;
+    ++m_replicationRequests;
+    m_dirty = true;
+}
+
+QByteArray NamespaceStats::toJson(qint64 storageBytes, qint64 nowMs, const ReplicationStatus &replication) const
 {
     util::JsonWriter w(1024);
     auto writeQuery = [&w](const Query &q, bool withElapsed) {
@@ -118,9 +126,9 @@ QByteArray NamespaceStats::toJson(qint64 storageBytes, qint64 nowMs) const
     w.key("storage_bytes_used");
     w.integer(storageBytes);
     w.key("write_requests_delegated");
-    w.integer(0);
+    w.unsignedInteger(m_writesDelegated);
     w.key("replication_index");
-    w.integer(0);
+    w.unsignedInteger(replication.frameNo.value_or(0));
     w.key("top_queries");
     w.beginArray();
     for (const Query &q : m_top)
@@ -132,11 +140,30 @@ QByteArray NamespaceStats::toJson(qint64 storageBytes, qint64 nowMs) const
         writeQuery(q, true);
     w.endArray();
     w.key("embedded_replica_frames_replicated");
-    w.integer(0);
+    w.unsignedInteger(m_framesReplicated);
     w.key("query_count");
     w.unsignedInteger(m_queryCount);
     w.key("elapsed_ms");
     w.number(m_elapsedMs);
+    w.key("replication"); // qsqld's own: the replication log behind replication_index
+    w.beginObject();
+    w.key("log_id");
+    if (replication.logId.isEmpty())
+        w.null();
+    else
+        w.string(replication.logId);
+    w.key("current_frame_no");
+    if (replication.frameNo)
+        w.unsignedInteger(*replication.frameNo);
+    else
+        w.null();
+    w.key("log_size_bytes");
+    w.integer(replication.logBytes);
+    w.key("snapshot_count");
+    w.integer(replication.snapshots);
+    w.key("replication_requests");
+    w.unsignedInteger(m_replicationRequests);
+    w.endObject();
     w.key("queries");
     const qint64 hourStart = nowMs - nowMs % HOUR_MS;
     if (m_hourStartMs != hourStart || m_hourCount == 0) {
@@ -212,6 +239,9 @@ bool NamespaceStats::load(const QString &file)
     m_queryCount = static_cast<quint64>(o.value(QLatin1StringView("query_count")).toInteger());
     m_elapsedMs = o.value(QLatin1StringView("elapsed_ms")).toDouble();
     m_lastActivityMs = o.value(QLatin1StringView("last_activity_ms")).toInteger();
+    m_framesReplicated = static_cast<quint64>(o.value(QLatin1StringView("embedded_replica_frames_replicated")).toInteger());
+    m_writesDelegated = static_cast<quint64>(o.value(QLatin1StringView("write_requests_delegated")).toInteger());
+    m_replicationRequests = static_cast<quint64>(o.value(QLatin1StringView("replication_requests")).toInteger());
     auto loadList = [&o](QLatin1StringView key, std::vector<Query> &out) {
         out.clear();
         for (const QJsonValue &v : o.value(key).toArray()) {
@@ -260,7 +290,7 @@ bool NamespaceStats::save(const QString &file, qint64 storageBytes)
     w.key("storage_bytes_used");
     w.integer(storageBytes);
     w.key("write_requests_delegated");
-    w.integer(0);
+    w.unsignedInteger(m_writesDelegated);
     w.key("current_frame_no");
     w.integer(0);
     w.key("top_queries");
@@ -268,13 +298,15 @@ bool NamespaceStats::save(const QString &file, qint64 storageBytes)
     w.key("slowest_queries");
     writeList(m_slowest);
     w.key("embedded_replica_frames_replicated");
-    w.integer(0);
+    w.unsignedInteger(m_framesReplicated);
     w.key("query_count");
     w.unsignedInteger(m_queryCount);
     w.key("elapsed_ms");
     w.number(m_elapsedMs);
-    w.key("last_activity_ms"); // qsqld's own field
+    w.key("last_activity_ms"); // qsqld's own fields
     w.integer(m_lastActivityMs);
+    w.key("replication_requests");
+    w.unsignedInteger(m_replicationRequests);
     w.endObject();
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly) || out.write(w.buffer()) != w.size() || !out.commit())

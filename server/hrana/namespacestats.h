@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QString>
 
+#include <optional>
 #include <vector>
 
 namespace qsqld::hrana {
@@ -23,17 +24,36 @@ public:
         quint64 rowsWritten = 0;
         quint64 queryCount = 0;
         qint64 lastActivityMs = 0; // ms since the epoch, 0 = never
+        quint64 framesReplicated = 0;     // frames sent to embedded replicas
+        quint64 writesDelegated = 0;      // proxy.Proxy/Execute calls (writes through replicas)
+        quint64 replicationRequests = 0;  // every replica RPC
+    };
+    // The replication log as the stats JSON reports it.
+    struct ReplicationStatus
+    {
+        std::optional<quint64> frameNo; // the last frame; nullopt without a log or frames
+        QByteArray logId;
+        qint64 logBytes = 0;
+        int snapshots = 0;
     };
 
     void record(const QByteArray &sql, quint64 rowsRead, quint64 rowsWritten, double elapsedMs, qint64 nowMs);
     void resetTop() { m_top.clear(); }
     void resetSlowest() { m_slowest.clear(); }
 
-    Summary summary() const { return {m_rowsRead, m_rowsWritten, m_queryCount, m_lastActivityMs}; }
+    // One replica RPC that sent `frames` frames (BatchLogEntries) or ran a replica's write (`delegatedWrite`).
+    void recordReplication(quint64 frames, bool delegatedWrite);
+
+    Summary summary() const
+    {
+        return {m_rowsRead, m_rowsWritten, m_queryCount, m_lastActivityMs, m_framesReplicated, m_writesDelegated,
+                m_replicationRequests};
+    }
     bool dirty() const { return m_dirty; }
 
     // sqld's stats JSON; `storageBytes` is (page_count - freelist_count) * page_size, measured by the caller.
-    QByteArray toJson(qint64 storageBytes, qint64 nowMs) const;
+    QByteArray toJson(qint64 storageBytes, qint64 nowMs, const ReplicationStatus &replication) const;
+    QByteArray toJson(qint64 storageBytes, qint64 nowMs) const { return toJson(storageBytes, nowMs, {}); }
 
     bool load(const QString &file);          // reads stats.json (sqld's or ours); false if absent or unreadable
     bool save(const QString &file, qint64 storageBytes); // atomic (temporary file + rename)
@@ -61,6 +81,9 @@ private:
     quint64 m_queryCount = 0;
     double m_elapsedMs = 0;
     qint64 m_lastActivityMs = 0;
+    quint64 m_framesReplicated = 0;
+    quint64 m_writesDelegated = 0;
+    quint64 m_replicationRequests = 0;
     std::vector<Query> m_top;     // at most 10, ascending by rows read + written
     std::vector<Query> m_slowest; // at most 10, ascending by elapsed time
     qint64 m_hourStartMs = 0;

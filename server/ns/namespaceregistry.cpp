@@ -27,6 +27,10 @@ void NamespaceRegistry::scan()
             a.rowsWritten = static_cast<quint64>(o.value(QLatin1StringView("rows_written")).toInteger());
             a.queryCount = static_cast<quint64>(o.value(QLatin1StringView("query_count")).toInteger());
             a.lastActivityMs = o.value(QLatin1StringView("last_activity_ms")).toInteger();
+            a.framesReplicated
+                = static_cast<quint64>(o.value(QLatin1StringView("embedded_replica_frames_replicated")).toInteger());
+            a.writesDelegated = static_cast<quint64>(o.value(QLatin1StringView("write_requests_delegated")).toInteger());
+            a.replicationRequests = static_cast<quint64>(o.value(QLatin1StringView("replication_requests")).toInteger());
             m_activity.insert(entry, a);
         }
     }

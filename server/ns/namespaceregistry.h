@@ -37,6 +37,9 @@ public:
         quint64 rowsWritten = 0;
         quint64 queryCount = 0;
         qint64 lastActivityMs = 0; // 0 = never (since qsqld or sqld started counting)
+        quint64 framesReplicated = 0;
+        quint64 writesDelegated = 0;
+        quint64 replicationRequests = 0;
     };
     struct Usage
     {

@@ -302,6 +302,7 @@ void hello(hrana::Engine &e, hrana::Job &&job, const ProcessIds &ids)
     if (const auto last = log->lastFrameNo())
         resp.set_current_replication_index(*last);
     resp.mutable_config();
+    e.noteReplication(job.ns, 0, false);
     job.reply(grpcOk(serialize(resp)));
 }
 
@@ -336,6 +337,7 @@ void batchLogEntries(hrana::Engine &e, hrana::Job &&job)
         putVarint(msg, FRAME_SIZE);
         msg.append(frames.constData() + at, FRAME_SIZE);
     }
+    e.noteReplication(job.ns, static_cast<quint64>(frames.size() / FRAME_SIZE), false);
     job.reply(grpcOk(msg));
 }
 
@@ -376,6 +378,7 @@ void execute(hrana::Engine &e, hrana::Job &&job)
     if (!toBatch(req.pgm(), &r.batch, &error))
         return job.reply(grpcError(GrpcCode::INVALID_ARGUMENT, error));
     const QString ns = job.ns;
+    e.noteReplication(ns, 0, true);
     runForClient(e, std::move(job), req.client_id(), std::move(r), [&e, ns](QByteArray msg, quint64 stream) {
         // ExecuteResults fields 2 (state) and 3 (current_frame_no) after the results: the write's frames are
         // already in the log (captured inside the commit), so the replica's next sync sees them.

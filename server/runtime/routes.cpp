@@ -412,6 +412,12 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
              [](const auto &u) { return static_cast<qint64>(u.activity.queryCount); }},
             {"libsql_server_storage", "gauge", "Bytes on disk (database and WAL).",
              [](const auto &u) { return u.sizeBytes; }},
+            {"libsql_server_embedded_replica_frames_replicated", "counter", "Frames sent to embedded replicas.",
+             [](const auto &u) { return static_cast<qint64>(u.activity.framesReplicated); }},
+            {"libsql_server_write_requests_delegated", "counter", "Writes run for embedded replicas.",
+             [](const auto &u) { return static_cast<qint64>(u.activity.writesDelegated); }},
+            {"qsqld_replication_requests", "counter", "Embedded-replica sync and write requests.",
+             [](const auto &u) { return static_cast<qint64>(u.activity.replicationRequests); }},
         };
         std::vector<ns::NamespaceRegistry::Usage> usages;
         usages.reserve(names.size());

@@ -278,7 +278,8 @@ bool ServerRuntime::start(QString *error)
                     return;
                 QMetaObject::invokeMethod(this, [this, activity] {
                     for (const auto &[ns, s] : activity)
-                        m_registry->setActivity(ns, {s.rowsRead, s.rowsWritten, s.queryCount, s.lastActivityMs});
+                        m_registry->setActivity(ns, {s.rowsRead, s.rowsWritten, s.queryCount, s.lastActivityMs,
+                                                     s.framesReplicated, s.writesDelegated, s.replicationRequests});
                 }, Qt::QueuedConnection);
             });
         }

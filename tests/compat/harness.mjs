@@ -10,9 +10,10 @@
 // 4. Runs `node --test <suite>` with QSQLD_URL and QSQLD_ADMIN_URL in the environment.
 // 5. Sends SIGTERM and requires the server to exit with status 0 within 30 s.
 // 6. Removes the temp dir and exits non-zero if anything failed.
+// Every suite also gets QSQLD_BINARY (the server path), for suites that start servers of their own.
 // With --auth, the harness also generates an Ed25519 key pair, starts qsqld with
 // --auth-jwt-key-file <tmp>/jwt_public.pem and --admin-auth-key <random hex>, and gives the suite
-// QSQLD_JWT_PRIVATE_KEY_PEM (PKCS#8 PEM), QSQLD_ADMIN_KEY and QSQLD_BINARY (the server path).
+// QSQLD_JWT_PRIVATE_KEY_PEM (PKCS#8 PEM) and QSQLD_ADMIN_KEY.
 // The server's stdout/stderr are captured and printed whenever something fails.
 
 import { spawn } from "node:child_process";
@@ -150,7 +151,7 @@ async function main() {
         "--admin-listen-addr", `127.0.0.1:${adminPort}`,
         "--enable-namespaces",
     ];
-    const suiteEnv = { QSQLD_URL: httpUrl, QSQLD_ADMIN_URL: adminUrl };
+    const suiteEnv = { QSQLD_URL: httpUrl, QSQLD_ADMIN_URL: adminUrl, QSQLD_BINARY: server };
     if (args.auth) {
         // JWT auth (spec §3): the server gets the public key, the suite the private key to sign tokens.
         const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -160,7 +161,6 @@ async function main() {
         serverArgs.push("--auth-jwt-key-file", publicPemPath, "--admin-auth-key", adminKey);
         suiteEnv.QSQLD_JWT_PRIVATE_KEY_PEM = privateKey.export({ type: "pkcs8", format: "pem" });
         suiteEnv.QSQLD_ADMIN_KEY = adminKey;
-        suiteEnv.QSQLD_BINARY = server;
     }
 
     const serverLog = new CappedLog(LOG_CAP_BYTES);

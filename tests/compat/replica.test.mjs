@@ -1,0 +1,345 @@
+// @libsql/client embedded replicas (`createClient({url: "file:…", syncUrl})`) against qsqld: the classic sync
+// protocol (GET /info → 404, gRPC-web wal_log.ReplicationLog and proxy.Proxy over HTTP/1.1; spec
+// shared/spec/replication.md). Run through harness.mjs, which sets QSQLD_BINARY; this suite starts its own servers
+// (it restarts and kills them) on dual-stack [::] ports.
+//
+// The replica derives its namespace from the first label of the syncUrl host (x-namespace-bin), so tenants are
+// addressed as http://<ns>.localhost:PORT (Debian resolves *.localhost with libnss-myhostname, which the project's
+// install script installs). After every step both sides must hold the same rows and the replica must pass
+// PRAGMA integrity_check.
+
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "@libsql/client";
+
+const BINARY = process.env.QSQLD_BINARY;
+if (!BINARY) throw new Error("QSQLD_BINARY must be set (run this suite through harness.mjs)");
+
+const TMP = mkdtempSync(path.join(os.tmpdir(), "qsqld-replica-"));
+after(() => rmSync(TMP, { recursive: true, force: true }));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const suffix = randomBytes(3).toString("hex");
+let nsCounter = 0;
+const freshName = (base) => `${base}-${suffix}-${++nsCounter}`;
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.on("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const { port } = srv.address();
+            srv.close(() => resolve(port));
+        });
+    });
+}
+
+const b64url = (buf) => Buffer.from(buf).toString("base64url");
+
+/** One qsqld process on its own data directory; restartable on the same ports. */
+class Server {
+    constructor(name, { auth = false } = {}) {
+        this.dir = path.join(TMP, name);
+        this.auth = auth;
+        this.log = [];
+        if (auth) {
+            const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+            this.privateKey = privateKey;
+            this.keyFile = path.join(TMP, `${name}-jwt.pem`);
+            writeFileSync(this.keyFile, publicKey.export({ type: "spki", format: "pem" }));
+        }
+    }
+    async start() {
+        this.port ??= await freePort();
+        this.adminPort ??= await freePort();
+        const args = ["--db-path", path.join(this.dir, "data"), "--http-listen-addr", `[::]:${this.port}`,
+            "--admin-listen-addr", `127.0.0.1:${this.adminPort}`, "--enable-namespaces"];
+        if (this.auth) args.push("--auth-jwt-key-file", this.keyFile);
+        this.proc = spawn(BINARY, args, { stdio: ["ignore", "pipe", "pipe"] });
+        for (const s of [this.proc.stdout, this.proc.stderr]) s.on("data", (d) => this.log.push(d.toString()));
+        this.exited = new Promise((resolve) => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
+        for (let i = 0; i < 100; i++) {
+            try {
+                const r = await fetch(`http://127.0.0.1:${this.port}/health`, { signal: AbortSignal.timeout(1000) });
+                if (r.status === 200) return;
+            } catch {
+                // not up yet
+            }
+            await sleep(100);
+        }
+        throw new Error(`qsqld did not start:\n${this.log.join("")}`);
+    }
+    async stop() {
+        this.proc.kill("SIGTERM");
+        const { code } = await this.exited;
+        assert.equal(code, 0, `qsqld exit code after SIGTERM:\n${this.log.join("")}`);
+    }
+    async kill9() {
+        this.proc.kill("SIGKILL");
+        await this.exited;
+    }
+    syncUrl(ns) {
+        return `http://${ns}.localhost:${this.port}`;
+    }
+    token(ns, access = "rw") {
+        const claims = { a: access, exp: Math.floor(Date.now() / 1000) + 3600 };
+        if (ns) claims.id = ns;
+        const data = `${b64url(JSON.stringify({ alg: "EdDSA", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
+        return `${data}.${b64url(sign(null, Buffer.from(data), this.privateKey))}`;
+    }
+    async admin(method, p, body) {
+        const r = await fetch(`http://127.0.0.1:${this.adminPort}${p}`, {
+            method,
+            headers: { "content-type": "application/json" },
+            body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const text = await r.text();
+        assert.equal(r.status, 200, `${method} ${p}: ${r.status} ${text}`);
+    }
+    async createNamespace(ns) {
+        await this.admin("POST", `/v1/namespaces/${ns}/create`, {});
+    }
+    /** A remote (Hrana over HTTP) client of the primary for namespace `ns`. */
+    primary(ns, authToken = this.auth ? this.token(ns) : undefined) {
+        const c = createClient({ url: this.syncUrl(ns), authToken });
+        clients.push(c);
+        return c;
+    }
+}
+
+const clients = [];
+after(() => {
+    for (const c of clients) c.close();
+});
+
+let replicaCounter = 0;
+function replica(server, ns, options = {}) {
+    const file = path.join(TMP, `replica-${++replicaCounter}.db`);
+    const c = createClient({
+        url: `file:${file}`,
+        syncUrl: server.syncUrl(ns),
+        authToken: options.authToken ?? (server.auth ? server.token(ns) : undefined),
+    });
+    clients.push(c);
+    return c;
+}
+
+const rowsOf = async (client, sql = "SELECT * FROM t ORDER BY id") =>
+    (await client.execute(sql)).rows.map((r) => ({ ...r }));
+
+/** Both sides hold the same rows of every listed query, and the replica's file is sound. */
+async function assertSame(primary, rep, queries = ["SELECT * FROM t ORDER BY id"]) {
+    for (const q of queries) assert.deepEqual(await rowsOf(rep, q), await rowsOf(primary, q), q);
+    const check = await rep.execute("PRAGMA integrity_check");
+    assert.equal(check.rows[0][0], "ok");
+}
+
+describe("embedded replicas (@libsql/client file: + syncUrl)", () => {
+    const server = new Server("plain");
+    before(() => server.start());
+    after(() => server.stop());
+
+    test("GET /info answers 404, which keeps replicas on the gRPC-web protocol", async () => {
+        const r = await fetch(`http://127.0.0.1:${server.port}/info`);
+        assert.equal(r.status, 404);
+    });
+
+    test("cold sync of an existing tenant, reads from the local file", async () => {
+        const ns = freshName("cold");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)",
+            ...Array.from({ length: 100 }, (_, i) => `INSERT INTO t(name, score, data) VALUES ('n${i}', ${i} + 0.5, randomblob(64))`)],
+            "write");
+        const r = replica(server, ns);
+        const s = await r.sync();
+        assert.ok(s.frames_synced > 0, JSON.stringify(s));
+        assert.equal((await r.execute("SELECT count(*) FROM t")).rows[0][0], 100);
+        await assertSame(p, r);
+    });
+
+    test("writes through the replica: statements, batches, interactive transactions", async () => {
+        const ns = freshName("writes");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB)");
+        const r = replica(server, ns);
+        await r.sync();
+
+        const w = await r.execute({ sql: "INSERT INTO t(name, score, data) VALUES (?, ?, ?)",
+            args: ["from-replica", 7.25, new Uint8Array([1, 2, 3])] });
+        assert.equal(w.rowsAffected, 1);
+        assert.equal(Number(w.lastInsertRowid), 1);
+        // Read-your-writes: the replica synced after the write.
+        assert.deepEqual((await r.execute("SELECT name FROM t")).rows.map((x) => x.name), ["from-replica"]);
+
+        const b = await r.batch(["INSERT INTO t(name) VALUES ('b1')", "INSERT INTO t(name) VALUES ('b2')"], "write");
+        assert.deepEqual(b.map((x) => x.rowsAffected), [1, 1]);
+
+        const tx = await r.transaction("write");
+        await tx.execute({ sql: "INSERT INTO t(name) VALUES (?)", args: ["tx1"] });
+        await tx.execute({ sql: "UPDATE t SET score = :s WHERE name = :n", args: { s: 42.5, n: "tx1" } });
+        await tx.commit();
+        const rolledBack = await r.transaction("write");
+        await rolledBack.execute("INSERT INTO t(name) VALUES ('never')");
+        await rolledBack.rollback();
+
+        await assert.rejects(r.execute("INSERT INTO t(id, name) VALUES (1, 'dup')"), /UNIQUE constraint failed/);
+        const ret = await r.execute("INSERT INTO t(name) VALUES ('ret') RETURNING id, name");
+        assert.equal(ret.rows[0].name, "ret");
+
+        await r.sync();
+        await assertSame(p, r);
+        const names = (await rowsOf(p)).map((x) => x.name);
+        assert.deepEqual(names, ["from-replica", "b1", "b2", "tx1", "ret"]);
+        assert.equal((await p.execute("SELECT score FROM t WHERE name = 'tx1'")).rows[0][0], 42.5);
+    });
+
+    test("a 5,000-row transaction on the primary, then more primary writes, then sync", async () => {
+        const ns = freshName("big");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, data BLOB)");
+        const r = replica(server, ns);
+        await r.sync();
+        const stmts = Array.from({ length: 5000 }, (_, i) => ({
+            sql: "INSERT INTO t(name, data) VALUES (?, randomblob(300))", args: [`row-${i}`] }));
+        await p.batch(stmts, "write");
+        const s1 = await r.sync();
+        assert.ok(s1.frames_synced > 100, JSON.stringify(s1));
+        await assertSame(p, r, ["SELECT count(*), sum(length(data)), max(name) FROM t", "SELECT * FROM t ORDER BY id"]);
+        await p.execute("DELETE FROM t WHERE id % 2 = 0");
+        await p.execute("INSERT INTO t(name) VALUES ('late')");
+        await r.sync();
+        await assertSame(p, r);
+    });
+
+    test("checkpoint on the server between writes, then sync", async () => {
+        const ns = freshName("ckpt");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)");
+        const r = replica(server, ns);
+        await r.execute("INSERT INTO t(name) VALUES ('before')");
+        await server.admin("POST", `/v1/namespaces/${ns}/checkpoint`);
+        await p.execute("INSERT INTO t(name) VALUES ('after-checkpoint')");
+        await server.admin("POST", `/v1/namespaces/${ns}/checkpoint`);
+        await r.execute("INSERT INTO t(name) VALUES ('after-second')");
+        await r.sync();
+        await assertSame(p, r);
+        assert.equal((await rowsOf(r)).length, 3);
+    });
+
+    test("namespace deleted and recreated: the replica takes the new history, never a mix", async () => {
+        const ns = freshName("recreate");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)",
+            "INSERT INTO t(name) VALUES ('old-1'), ('old-2'), ('old-3')",
+            "CREATE TABLE old_only(x)", "INSERT INTO old_only VALUES (randomblob(20000))"], "write");
+        const r = replica(server, ns);
+        await r.sync();
+        await assertSame(p, r);
+
+        await server.admin("DELETE", `/v1/namespaces/${ns}`);
+        await server.createNamespace(ns);
+        const p2 = server.primary(ns);
+        await p2.batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO t(name) VALUES ('new')"],
+            "write");
+        await r.sync();
+        await assertSame(p2, r, ["SELECT * FROM t ORDER BY id",
+            "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"]);
+        assert.deepEqual((await rowsOf(r)).map((x) => x.name), ["new"]);
+    });
+});
+
+describe("replicas across server restarts", () => {
+    const server = new Server("restart");
+    before(() => server.start());
+    after(() => server.stop());
+
+    test("clean restart keeps the history; reads work while the server is down", async () => {
+        const ns = freshName("restart");
+        await server.createNamespace(ns);
+        let p = server.primary(ns);
+        await p.batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO t(name) VALUES ('a')"],
+            "write");
+        const r = replica(server, ns);
+        const first = await r.sync();
+
+        await server.stop();
+        assert.equal((await r.execute("SELECT count(*) FROM t")).rows[0][0], 1, "local reads need no server");
+        await server.start();
+
+        p = server.primary(ns);
+        await p.execute("INSERT INTO t(name) VALUES ('b')");
+        const second = await r.sync();
+        // The same log: only the new write's frames travel, numbered after the old ones.
+        assert.ok(second.frame_no > first.frame_no, `${JSON.stringify(first)} then ${JSON.stringify(second)}`);
+        assert.ok(second.frames_synced < 5, JSON.stringify(second));
+        await assertSame(p, r);
+    });
+
+    test("kill -9 under writes: the log is rebuilt and the replica re-downloads", async () => {
+        const ns = freshName("kill");
+        await server.createNamespace(ns);
+        let p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)");
+        const r = replica(server, ns);
+        for (let i = 0; i < 20; i++) await r.execute({ sql: "INSERT INTO t(name) VALUES (?)", args: [`w${i}`] });
+        const writes = Array.from({ length: 50 }, (_, i) => p.execute({ sql: "INSERT INTO t(name) VALUES (?)",
+            args: [`p${i}`] }).catch(() => null));
+        await sleep(5);
+        await server.kill9();
+        await Promise.all(writes);
+        await server.start();
+        p = server.primary(ns);
+        await p.execute("INSERT INTO t(name) VALUES ('after-kill')");
+        await r.sync();
+        await assertSame(p, r);
+        const names = (await rowsOf(r)).map((x) => x.name);
+        for (let i = 0; i < 20; i++) assert.ok(names.includes(`w${i}`), `acknowledged write w${i} kept`);
+    });
+});
+
+describe("replicas with JWT authentication", () => {
+    const server = new Server("auth", { auth: true });
+    let ns;
+    before(async () => {
+        await server.start();
+        ns = freshName("auth");
+        await server.createNamespace(ns);
+        await server.primary(ns).batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)",
+            "INSERT INTO t(name) VALUES ('x')"], "write");
+    });
+    after(() => server.stop());
+
+    test("a read-write token syncs and writes", async () => {
+        const r = replica(server, ns);
+        await r.sync();
+        await r.execute("INSERT INTO t(name) VALUES ('rw')");
+        await assertSame(server.primary(ns), r);
+    });
+
+    test("a read-only token syncs but cannot write", async () => {
+        const r = replica(server, ns, { authToken: server.token(ns, "ro") });
+        await r.sync();
+        assert.ok((await rowsOf(r)).length >= 1);
+        await assert.rejects(r.execute("INSERT INTO t(name) VALUES ('ro')"));
+        const names = (await rowsOf(server.primary(ns))).map((x) => x.name);
+        assert.ok(!names.includes("ro"));
+    });
+
+    test("a token for another namespace gets nothing", async () => {
+        const other = freshName("other");
+        await server.createNamespace(other);
+        const r = replica(server, ns, { authToken: server.token(other) });
+        await assert.rejects(r.sync());
+        await assert.rejects(r.execute("SELECT * FROM t"));
+    });
+});
