@@ -78,6 +78,12 @@ QString field(const ServerConfig &c, const QString &name)
         return QString::number(c.idleConnectionTimeoutS);
     if (name == u"logLevel")
         return c.logLevel;
+    if (name == u"maxLogSizeMb")
+        return QString::number(c.maxLogSizeMb);
+    if (name == u"maxLogDurationS")
+        return c.maxLogDurationS ? QString::number(*c.maxLogDurationS) : u"<none>"_s;
+    if (name == u"snapshotExec")
+        return c.snapshotExec;
     if (name == u"adminAuthKey")
         return c.adminAuthKey;
     if (name == u"authJwtKeyFile")
@@ -104,10 +110,6 @@ const QList<Unsupported> UNSUPPORTED = {
     { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
     { u"soft-heap-limit-mb"_s, u"SQLD_SOFT_HEAP_LIMIT_MB"_s, false, false },
     { u"hard-heap-limit-mb"_s, u"SQLD_HARD_HEAP_LIMIT_MB"_s, false, false },
-    { u"max-log-size"_s, u"SQLD_MAX_LOG_SIZE"_s, false, false },
-    { u"max-log-duration"_s, u"SQLD_MAX_LOG_DURATION"_s, false, false },
-    { u"snapshot-exec"_s, u"SQLD_SNAPSHOT_EXEC"_s, false, false },
-    { u"snapshot-at-shutdown"_s, {}, false, true },
     { u"heartbeat-url"_s, u"SQLD_HEARTBEAT_URL"_s, false, false },
     { u"heartbeat-auth"_s, u"SQLD_HEARTBEAT_AUTH"_s, false, false },
     { u"heartbeat-period-s"_s, u"SQLD_HEARTBEAT_PERIOD_S"_s, false, false },
@@ -151,7 +153,8 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"shutdown-timeout"_s, u"checkpoint-interval-s"_s, u"disable-metrics"_s, u"worker-threads"_s,
     u"max-request-body-size"_s, u"statement-timeout-s"_s, u"stream-expiry-s"_s, u"header-timeout-s"_s,
     u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s,
-    u"hrana-listen-addr"_s };
+    u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
+    u"snapshot-at-shutdown"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -247,7 +250,12 @@ void TestServerConfig::defaults()
     QCOMPARE(c.headerTimeoutS, 10.0);
     QCOMPARE(c.idleConnectionTimeoutS, 60.0);
     QCOMPARE(c.logLevel, u"info"_s);
+    QCOMPARE(c.maxLogSizeMb, 200);
+    QVERIFY(!c.maxLogDurationS);
+    QVERIFY(!c.snapshotAtShutdown);
     QVERIFY(c == ServerConfig {});
+    // A switch without a variable in sqld.
+    QVERIFY(parse({u"--snapshot-at-shutdown"_s}).config.snapshotAtShutdown);
 }
 
 void TestServerConfig::effectiveWorkerThreads()
@@ -366,6 +374,10 @@ void TestServerConfig::valueRows()
     row("idle-connection-timeout-s", "QSQLD_IDLE_CONNECTION_TIMEOUT_S", "idleConnectionTimeoutS", "120", "120", "15",
         "15");
     row("log-level", "QSQLD_LOG_LEVEL", "logLevel", "debug", "debug", "WARN", "warn");
+    row("max-log-size", "SQLD_MAX_LOG_SIZE", "maxLogSizeMb", "50", "50", "1", "1");
+    row("max-log-duration", "SQLD_MAX_LOG_DURATION", "maxLogDurationS", "600", "600", "3600", "3600");
+    row("snapshot-exec", "SQLD_SNAPSHOT_EXEC", "snapshotExec", "/usr/local/bin/upload", "/usr/local/bin/upload",
+        "./up.sh", "./up.sh");
 }
 
 void TestServerConfig::valueViaFlag()

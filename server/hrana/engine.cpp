@@ -65,8 +65,13 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
     }
     // Before any session: the log checkpoints the WAL empty, and every session's commits are captured.
     db->log = repl::ReplicationLog::open(db->dir, db->file, &db->logError);
-    if (!db->log)
+    if (db->log) {
+        repl::CompactionPolicy policy = m_config.compaction;
+        policy.ns = ns;
+        db->log->setPolicy(std::move(policy));
+    } else {
         qWarning("namespace `%s` is served without replication: %s", qPrintable(ns), db->logError.constData());
+    }
     db->stats.load(db->statsFile());
     NamespaceDb *raw = db.release();
     m_namespaces.insert(ns, raw);
@@ -317,6 +322,7 @@ QByteArray Engine::statsJson(const QString &ns, QByteArray *error)
         replication.frameNo = db->log->lastFrameNo();
         replication.logId = db->log->logId().toByteArray(QUuid::WithoutBraces);
         replication.logBytes = db->log->sizeBytes();
+        replication.snapshots = static_cast<int>(db->log->snapshots().all().size());
     }
     return db->stats.toJson(bytes, QDateTime::currentMSecsSinceEpoch(), replication);
 }
@@ -467,6 +473,9 @@ void Engine::shutdown()
     for (NamespaceDb *db : std::as_const(m_namespaces)) {
         if (db->stats.dirty())
             saveStats(*db);
+        QByteArray error;
+        if (m_config.snapshotAtShutdown && db->log && !db->log->compact(&error))
+            qWarning("cannot snapshot namespace `%s` at shutdown: %s", qPrintable(db->name), error.constData());
     }
     qDeleteAll(m_namespaces);
     m_namespaces.clear();

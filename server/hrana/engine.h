@@ -9,6 +9,8 @@
 #include "protocol.h"
 #include "resultencoder.h"
 
+#include "repl/replicationlog.h"
+
 #include "http/response.h"
 #include "ns/namespaceconfig.h"
 
@@ -20,10 +22,6 @@
 #include <deque>
 #include <unordered_map>
 #include <memory>
-
-namespace qsqld::repl {
-class ReplicationLog;
-}
 
 namespace qsqld::hrana {
 
@@ -40,6 +38,8 @@ struct EngineConfig
     std::chrono::milliseconds txnTimeout{5'000};
     int maxIdleSessionsPerNamespace = 4;
     bool walAutocheckpoint = true;
+    repl::CompactionPolicy compaction; // its `ns` is filled in per namespace
+    bool snapshotAtShutdown = false;
 };
 
 // What a job carries in: the namespace, the body and where to answer.

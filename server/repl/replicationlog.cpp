@@ -1,10 +1,12 @@
 #include "replicationlog.h"
 
 #include "crc64.h"
+#include "fileio.h"
 #include "frame.h"
 
 #include <QFile>
 #include <QLoggingCategory>
+#include <QProcess>
 #include <QSaveFile>
 #include <QtEndian>
 
@@ -28,36 +30,6 @@ constexpr quint32 VERSION = 1;
 constexpr qint64 WAL_HEADER = 32;
 constexpr qint64 WAL_FRAME = 24 + PAGE_SIZE;
 constexpr int CHUNK_FRAMES = 256; // frames read or written per system call (1 MiB)
-
-bool preadAll(int fd, char *buf, qint64 size, qint64 offset)
-{
-    while (size > 0) {
-        const ssize_t n = ::pread(fd, buf, static_cast<size_t>(size), offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        buf += n;
-        size -= n;
-        offset += n;
-    }
-    return true;
-}
-
-bool pwriteAll(int fd, const char *buf, qint64 size, qint64 offset)
-{
-    while (size > 0) {
-        const ssize_t n = ::pwrite(fd, buf, static_cast<size_t>(size), offset);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        buf += n;
-        size -= n;
-        offset += n;
-    }
-    return true;
-}
 
 QByteArray fileState(const QString &path)
 {
@@ -107,6 +79,18 @@ bool checkpointEmpty(const QString &dbFile, qint64 *pages, qint64 *pageSize, QBy
     return true;
 }
 
+QByteArray logHeader(const QUuid &logId, quint64 start, quint64 checksum)
+{
+    QByteArray header(HEADER_SIZE, '\0');
+    std::memcpy(header.data(), MAGIC, 8);
+    qToLittleEndian<quint32>(VERSION, header.data() + 8);
+    qToLittleEndian<quint32>(PAGE_SIZE, header.data() + 12);
+    std::memcpy(header.data() + 16, logId.toRfc4122().constData(), 16);
+    qToLittleEndian<quint64>(start, header.data() + 32);
+    qToLittleEndian<quint64>(checksum, header.data() + 40);
+    return header;
+}
+
 int walHook(void *ctx, sqlite3 *db, const char *schema, int nFrame)
 {
     auto *hook = static_cast<std::pair<ReplicationLog *, bool> *>(ctx);
@@ -127,6 +111,7 @@ std::unique_ptr<ReplicationLog> ReplicationLog::open(const QString &dir, const Q
     log->m_dir = dir;
     log->m_dbFile = dbFile;
     log->m_path = dir + QStringLiteral("/qsqld-wallog");
+    log->m_snapshots = SnapshotStore(dir + QStringLiteral("/qsqld-snapshots"));
     // A log is trusted only if the last run closed it cleanly and the database has not changed since.
     QFile record(log->m_path + QStringLiteral(".clean"));
     QByteArray recorded;
@@ -145,7 +130,8 @@ std::unique_ptr<ReplicationLog> ReplicationLog::open(const QString &dir, const Q
     const auto files = [](const QByteArray &state) { return state.first(std::max<qsizetype>(0, state.lastIndexOf(' '))); };
     bool ok = false;
     if (!recorded.isEmpty() && !now.isEmpty() && files(recorded) == files(now) && log->load(error)) {
-        ok = recorded.trimmed().endsWith(QByteArray(' ' + QByteArray::number(log->m_start + log->m_count)));
+        ok = recorded.trimmed().endsWith(QByteArray(' ' + QByteArray::number(log->m_start + log->m_count)))
+            && log->m_snapshots.load(log->m_logId, log->m_start);
         if (!ok)
             qCWarning(lcRepl) << "replication log of" << dir << "does not match its shutdown record; rebuilding it";
     } else if (QFile::exists(log->m_path)) {
@@ -186,7 +172,7 @@ void ReplicationLog::attach(sqlite3 *db, bool autocheckpoint)
 
 std::optional<quint64> ReplicationLog::lastFrameNo() const
 {
-    if (m_count == 0)
+    if (m_start + m_count == 0)
         return std::nullopt;
     return m_start + m_count - 1;
 }
@@ -200,7 +186,7 @@ bool ReplicationLog::load(QByteArray *error)
 {
     m_fd = ::open(QFile::encodeName(m_path).constData(), O_RDWR | O_CLOEXEC);
     char header[48];
-    if (m_fd < 0 || !preadAll(m_fd, header, sizeof header, 0) || std::memcmp(header, MAGIC, 8) != 0
+    if (m_fd < 0 || !readAt(m_fd, header, sizeof header, 0) || std::memcmp(header, MAGIC, 8) != 0
         || qFromLittleEndian<quint32>(header + 8) != VERSION || qFromLittleEndian<quint32>(header + 12) != PAGE_SIZE) {
         *error = "unreadable replication log " + QFile::encodeName(m_path);
         return false;
@@ -214,7 +200,7 @@ bool ReplicationLog::load(QByteArray *error)
     // Only whole transactions count: drop anything after the last commit frame.
     char fh[FRAME_HEADER_SIZE];
     while (frames > 0) {
-        if (!preadAll(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(frames - 1) * FRAME_SIZE))
+        if (!readAt(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(frames - 1) * FRAME_SIZE))
             return false;
         const FrameHeader h = FrameHeader::read(fh);
         if (h.frameNo != m_start + frames - 1)
@@ -253,12 +239,9 @@ bool ReplicationLog::rebuild(QByteArray *error)
     ::fstat(in, &st);
     const quint32 pages = static_cast<quint32>(st.st_size / PAGE_SIZE);
     m_logId = QUuid::createUuid();
-    char header[HEADER_SIZE] = {};
-    std::memcpy(header, MAGIC, 8);
-    qToLittleEndian<quint32>(VERSION, header + 8);
-    qToLittleEndian<quint32>(PAGE_SIZE, header + 12);
-    std::memcpy(header + 16, m_logId.toRfc4122().constData(), 16);
-    if (!pwriteAll(out, header, HEADER_SIZE, 0))
+    m_snapshots.clear(); // they belong to the old history
+    const QByteArray header = logHeader(m_logId, 0, 0);
+    if (!writeAt(out, header.constData(), HEADER_SIZE, 0))
         return fail("cannot write " + QFile::encodeName(tmp));
     QByteArray frames(static_cast<qsizetype>(CHUNK_FRAMES) * FRAME_SIZE, Qt::Uninitialized);
     quint64 checksum = 0;
@@ -266,13 +249,13 @@ bool ReplicationLog::rebuild(QByteArray *error)
         const quint32 n = std::min<quint32>(CHUNK_FRAMES, pages - first);
         for (quint32 i = 0; i < n; ++i) {
             char *f = frames.data() + static_cast<qsizetype>(i) * FRAME_SIZE;
-            if (!preadAll(in, f + FRAME_HEADER_SIZE, PAGE_SIZE, static_cast<qint64>(first + i) * PAGE_SIZE))
+            if (!readAt(in, f + FRAME_HEADER_SIZE, PAGE_SIZE, static_cast<qint64>(first + i) * PAGE_SIZE))
                 return fail("cannot read " + QFile::encodeName(m_dbFile));
             checksum = frameChecksum(checksum, QByteArrayView(f + FRAME_HEADER_SIZE, PAGE_SIZE));
             const quint32 pageNo = first + i + 1;
             FrameHeader{first + i, checksum, pageNo, pageNo == pages ? pages : 0}.write(f);
         }
-        if (!pwriteAll(out, frames.constData(), static_cast<qint64>(n) * FRAME_SIZE,
+        if (!writeAt(out, frames.constData(), static_cast<qint64>(n) * FRAME_SIZE,
                        HEADER_SIZE + static_cast<qint64>(first) * FRAME_SIZE))
             return fail("cannot write " + QFile::encodeName(tmp));
     }
@@ -298,7 +281,7 @@ bool ReplicationLog::capture(int nFrame)
     const QByteArray walPath = QFile::encodeName(m_dbFile + QStringLiteral("-wal"));
     const int fd = ::open(walPath.constData(), O_RDONLY | O_CLOEXEC);
     char wh[WAL_HEADER];
-    bool ok = fd >= 0 && preadAll(fd, wh, WAL_HEADER, 0) && qFromBigEndian<quint32>(wh + 8) == PAGE_SIZE;
+    bool ok = fd >= 0 && readAt(fd, wh, WAL_HEADER, 0) && qFromBigEndian<quint32>(wh + 8) == PAGE_SIZE;
     if (ok) {
         const std::pair salts{qFromBigEndian<quint32>(wh + 16), qFromBigEndian<quint32>(wh + 20)};
         if (m_salts != salts) { // a new WAL generation (after a checkpoint reset): its frames start at 0
@@ -313,7 +296,7 @@ bool ReplicationLog::capture(int nFrame)
     for (int first = m_consumed; ok && first < nFrame; first += CHUNK_FRAMES) {
         const int n = std::min(CHUNK_FRAMES, nFrame - first);
         chunk.resize(static_cast<qsizetype>(n) * WAL_FRAME);
-        ok = preadAll(fd, chunk.data(), chunk.size(), WAL_HEADER + static_cast<qint64>(first) * WAL_FRAME)
+        ok = readAt(fd, chunk.data(), chunk.size(), WAL_HEADER + static_cast<qint64>(first) * WAL_FRAME)
             && appendFrames(chunk, n);
     }
     if (fd >= 0)
@@ -321,7 +304,7 @@ bool ReplicationLog::capture(int nFrame)
     // The log must end on a commit frame; anything else means it no longer mirrors the database.
     if (ok && m_count > countBefore) {
         char fh[FRAME_HEADER_SIZE];
-        ok = preadAll(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(m_count - 1) * FRAME_SIZE)
+        ok = readAt(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(m_count - 1) * FRAME_SIZE)
             && FrameHeader::read(fh).sizeAfter != 0;
     }
     if (!ok) {
@@ -335,6 +318,60 @@ bool ReplicationLog::capture(int nFrame)
         return false;
     }
     m_consumed = nFrame;
+    compactIfDue();
+    return true;
+}
+
+void ReplicationLog::compactIfDue()
+{
+    const bool tooBig = sizeBytes() > m_policy.maxLogBytes;
+    const bool tooOld = m_policy.maxLogDuration
+        && std::chrono::steady_clock::now() - m_logStartedAt > *m_policy.maxLogDuration;
+    QByteArray error;
+    if ((tooBig || tooOld) && !compact(&error))
+        qCCritical(lcRepl) << "cannot compact the replication log of" << m_dir << ":" << error;
+}
+
+bool ReplicationLog::compact(QByteArray *error)
+{
+    if (m_broken || m_count == 0)
+        return !m_broken;
+    const auto snapshot = m_snapshots.create(m_logId, m_fd, HEADER_SIZE, m_start, m_count, error);
+    if (!snapshot)
+        return false; // the log is unchanged: compaction is tried again after the next commit
+    if (!writeEmptyLog(m_start + m_count, m_lastChecksum, error)) {
+        m_broken = true; // the snapshot and the log now overlap: rebuild at the next start
+        return false;
+    }
+    m_start += m_count;
+    m_count = 0;
+    m_logStartedAt = std::chrono::steady_clock::now();
+    qCInfo(lcRepl) << "replication log of" << m_dir << "compacted into" << snapshot->path << "(" << snapshot->frames
+                   << "frames)";
+    if (!m_policy.snapshotExec.isEmpty()
+        && !QProcess::startDetached(m_policy.snapshotExec, {snapshot->path, m_policy.ns}))
+        qCWarning(lcRepl) << "cannot run --snapshot-exec" << m_policy.snapshotExec;
+    QByteArray mergeError;
+    if (!m_snapshots.mergeIfDue(m_logId, &mergeError))
+        qCWarning(lcRepl) << "cannot merge the snapshots of" << m_dir << ":" << mergeError;
+    return true;
+}
+
+bool ReplicationLog::writeEmptyLog(quint64 start, quint64 checksum, QByteArray *error)
+{
+    const QString tmp = m_path + QStringLiteral(".new");
+    const int fd = ::open(QFile::encodeName(tmp).constData(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const QByteArray header = logHeader(m_logId, start, checksum);
+    if (fd < 0 || !writeAt(fd, header.constData(), header.size(), 0) || ::fdatasync(fd) != 0
+        || ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(m_path).constData()) != 0) {
+        *error = "cannot start a new replication log: " + QByteArray(std::strerror(errno));
+        if (fd >= 0)
+            ::close(fd);
+        QFile::remove(tmp);
+        return false;
+    }
+    ::close(m_fd);
+    m_fd = fd;
     return true;
 }
 
@@ -353,7 +390,7 @@ bool ReplicationLog::appendFrames(const QByteArray &walFrames, int count)
                     qFromBigEndian<quint32>(w + 4)}
             .write(f);
     }
-    if (!pwriteAll(m_fd, out.constData(), out.size(), sizeBytes()))
+    if (!writeAt(m_fd, out.constData(), out.size(), sizeBytes()))
         return false;
     m_count += static_cast<quint64>(count);
     m_lastChecksum = checksum;
@@ -373,7 +410,7 @@ ReplicationLog::Read ReplicationLog::readFrames(quint64 from, int softMax, QByte
         const quint64 n = std::min<quint64>(CHUNK_FRAMES, end - next);
         const qsizetype at = out->size();
         out->resize(at + static_cast<qsizetype>(n) * FRAME_SIZE);
-        if (!preadAll(m_fd, out->data() + at, static_cast<qint64>(n) * FRAME_SIZE,
+        if (!readAt(m_fd, out->data() + at, static_cast<qint64>(n) * FRAME_SIZE,
                       HEADER_SIZE + static_cast<qint64>(next - m_start) * FRAME_SIZE)) {
             *error = "cannot read the replication log: " + QByteArray(std::strerror(errno));
             return Read::Error;

@@ -10,16 +10,28 @@
 // shutdown record (crash, kill -9), a database file changed while qsqld was down, or a capture failure.
 // Worker thread only: all connections of a namespace live on its worker, so capture never races a commit.
 
+#include "snapshots.h"
+
 #include <QByteArray>
 #include <QString>
 #include <QUuid>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
 struct sqlite3;
 
 namespace qsqld::repl {
+
+// When a log is compacted into a snapshot (sqld's --max-log-size, --max-log-duration, --snapshot-exec).
+struct CompactionPolicy
+{
+    qint64 maxLogBytes = 200LL * 1024 * 1024;
+    std::optional<std::chrono::seconds> maxLogDuration;
+    QString snapshotExec; // run as `<command> <snapshot file> <namespace>` after each new snapshot
+    QString ns;
+};
 
 class ReplicationLog
 {
@@ -36,9 +48,15 @@ public:
     // checkpoint after a commit once the WAL holds 1000 frames (SQLite's default, which the hook replaces).
     void attach(sqlite3 *db, bool autocheckpoint);
 
+    void setPolicy(CompactionPolicy policy) { m_policy = std::move(policy); }
+    // Turns the whole log into a snapshot and starts an empty one after it (a no-op when the log is empty).
+    // Runs by itself after a commit once the policy says so; --snapshot-at-shutdown calls it at shutdown.
+    bool compact(QByteArray *error);
+    const SnapshotStore &snapshots() const { return m_snapshots; }
+
     QUuid logId() const { return m_logId; }
     quint64 firstFrameNo() const { return m_start; }
-    // The last committed frame; nullopt while the log is empty.
+    // The last committed frame (perhaps in a snapshot already); nullopt before the first frame.
     std::optional<quint64> lastFrameNo() const;
     quint64 frameCount() const { return m_count; }
     qint64 sizeBytes() const;
@@ -58,6 +76,8 @@ private:
     bool load(QByteArray *error);
     bool rebuild(QByteArray *error);
     bool appendFrames(const QByteArray &walFrames, int count); // SQLite WAL frames → log frames
+    bool writeEmptyLog(quint64 start, quint64 checksum, QByteArray *error); // installs a log with no frames
+    void compactIfDue();
 
     QString m_dir;
     QString m_dbFile;
@@ -68,6 +88,9 @@ private:
     quint64 m_count = 0;        // committed frames in the file
     quint64 m_lastChecksum = 0; // checksum of the last frame (the chain continues from it)
     bool m_broken = false;
+    CompactionPolicy m_policy;
+    SnapshotStore m_snapshots{QString()};
+    std::chrono::steady_clock::time_point m_logStartedAt = std::chrono::steady_clock::now();
     // Capture cursor into the -wal file: its salts and how many of its frames are already in the log.
     std::optional<std::pair<quint32, quint32>> m_salts;
     int m_consumed = 0;

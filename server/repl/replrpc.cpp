@@ -8,7 +8,13 @@
 #include "proxy.pb.h"
 #include "wal_log.pb.h"
 
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLoggingCategory>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace qsqld::repl {
 
@@ -261,14 +267,100 @@ void runForClient(hrana::Engine &e, hrana::Job &&job, const std::string &clientI
     requests.push_back(std::move(request));
     e.runOnStream(std::move(job), id, VERSION, std::make_unique<ProxyEncoder>(), std::move(requests),
                   [reply, finish = std::move(finish), id](std::vector<QByteArray> results, QByteArray fatal) {
-                      if (!fatal.isEmpty()) // e.g. a statement the token may not run
-                          return reply(grpcError(GrpcCode::PERMISSION_DENIED, fatal));
+                      if (!fatal.isEmpty()) {
+                          // A whole-request failure, as Hrana's {"error": "..."} body: a statement the token may
+                          // not run (PERMISSION_DENIED, as sqld) or a malformed program (INVALID_ARGUMENT).
+                          const QJsonObject o = QJsonDocument::fromJson(fatal).object();
+                          const QByteArray text = o.contains(QLatin1StringView("error"))
+                              ? o.value(QLatin1StringView("error")).toString().toUtf8() : fatal;
+                          return reply(grpcError(text.startsWith("Authorization forbidden")
+                                                     ? GrpcCode::PERMISSION_DENIED : GrpcCode::INVALID_ARGUMENT,
+                                                 text));
+                      }
                       const QByteArray r = results.empty() ? QByteArray() : results.front();
                       if (r.startsWith('\0'))
                           return reply(grpcError(GrpcCode::PERMISSION_DENIED, r.sliced(1)));
                       reply(grpcOk(finish(r, id)));
                   });
 }
+
+// One Snapshot call's answer, produced a chunk at a time on the worker as the connection drains: frames with a
+// number at or above the offset, in the file's (descending) order, the last one carrying the database size.
+// Keeps its own descriptor, so a merge that deletes the file meanwhile does not cut the stream.
+struct SnapshotStream : std::enable_shared_from_this<SnapshotStream>
+{
+    static constexpr quint64 CHUNK = 256; // frames per chunk (about 1 MiB)
+
+    SnapshotStream(SnapshotInfo info_, int fd_, quint64 offset_, http::StreamSink sink_,
+                   std::function<void(std::function<void()>)> post_, std::shared_ptr<db::CancelToken> cancel_)
+        : info(std::move(info_)), fd(fd_), offset(offset_), sink(std::move(sink_)), post(std::move(post_)),
+          cancel(std::move(cancel_))
+    {
+    }
+    ~SnapshotStream() { ::close(fd); }
+    SnapshotStream(const SnapshotStream &) = delete;
+    SnapshotStream &operator=(const SnapshotStream &) = delete;
+
+    void appendFrame(QByteArray &out, QByteArray frame)
+    {
+        QByteArray msg;
+        msg.reserve(FRAME_SIZE + 3);
+        msg.append('\x0a');
+        putVarint(msg, FRAME_SIZE);
+        msg.append(frame);
+        out += dataFrame(msg);
+    }
+    void produce() // worker thread
+    {
+        if (cancel && cancel->cancelled)
+            return;
+        QByteArray out, chunk;
+        bool finished = next >= info.frames;
+        if (!finished) {
+            const quint64 n = std::min(CHUNK, info.frames - next);
+            chunk.resize(static_cast<qsizetype>(n) * FRAME_SIZE);
+            if (::pread(fd, chunk.data(), static_cast<size_t>(chunk.size()),
+                        64 + static_cast<qint64>(next) * FRAME_SIZE) != chunk.size()) {
+                sink.send(trailerFrame({GrpcCode::INTERNAL, "cannot read the snapshot"}), true, nullptr);
+                return;
+            }
+            next += n;
+            for (qsizetype at = 0; at < chunk.size(); at += FRAME_SIZE) {
+                if (FrameHeader::read(chunk.constData() + at).frameNo < offset) {
+                    finished = true; // descending order: nothing further qualifies
+                    break;
+                }
+                if (!pending.isEmpty())
+                    appendFrame(out, std::move(pending));
+                pending = chunk.sliced(at, FRAME_SIZE);
+            }
+            finished = finished || next >= info.frames;
+        }
+        if (finished) {
+            if (!pending.isEmpty()) { // the last frame commits the snapshot on the replica
+                FrameHeader h = FrameHeader::read(pending.constData());
+                h.sizeAfter = info.sizeAfter;
+                h.write(pending.data());
+                appendFrame(out, std::move(pending));
+            }
+            out += trailerFrame({});
+            sink.send(std::move(out), true, nullptr);
+            return;
+        }
+        sink.send(std::move(out), false, [self = shared_from_this()] {
+            self->post([self] { self->produce(); });
+        });
+    }
+
+    SnapshotInfo info;
+    int fd;
+    quint64 offset;
+    http::StreamSink sink;
+    std::function<void(std::function<void()>)> post;
+    std::shared_ptr<db::CancelToken> cancel;
+    quint64 next = 0;   // next frame of the file to read
+    QByteArray pending; // the frame held back until we know whether it is the last
+};
 
 } // namespace
 
@@ -341,7 +433,8 @@ void batchLogEntries(hrana::Engine &e, hrana::Job &&job)
     job.reply(grpcOk(msg));
 }
 
-void snapshot(hrana::Engine &e, hrana::Job &&job)
+void snapshot(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,
+              std::function<void(std::function<void()>)> post)
 {
     wal_log::LogOffset req;
     http::Response bad;
@@ -350,8 +443,16 @@ void snapshot(hrana::Engine &e, hrana::Job &&job)
     ReplicationLog *log = logOf(e, job);
     if (!log)
         return;
-    // Logs are never compacted yet, so every offset is served by BatchLogEntries and no snapshot exists.
-    job.reply(grpcError(GrpcCode::UNAVAILABLE, "snapshot not found"));
+    const SnapshotInfo *found = log->snapshots().find(req.next_offset());
+    const int fd = found ? ::open(QFile::encodeName(found->path).constData(), O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+        return job.reply(grpcError(GrpcCode::UNAVAILABLE, "snapshot not found"));
+    auto stream = std::make_shared<SnapshotStream>(*found, fd, req.next_offset(), std::move(sink), std::move(post),
+                                                   std::move(job.cancel));
+    e.noteReplication(job.ns, found->frames, false);
+    http::Response head{200, "application/grpc-web", {}, {}, false};
+    stream->sink.begin(std::move(head));
+    stream->produce();
 }
 
 void describe(hrana::Engine &e, hrana::Job &&job)

@@ -24,7 +24,10 @@ http::Response grpcError(int code, const QByteArray &message);
 
 void hello(hrana::Engine &e, hrana::Job &&job, const ProcessIds &ids);
 void batchLogEntries(hrana::Engine &e, hrana::Job &&job);
-void snapshot(hrana::Engine &e, hrana::Job &&job);
+// Server streaming: the frames of the snapshot covering the offset, newest first, through `sink`; `post` runs
+// work on this namespace's worker (each chunk is produced there).
+void snapshot(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,
+              std::function<void(std::function<void()>)> post);
 void describe(hrana::Engine &e, hrana::Job &&job);
 void execute(hrana::Engine &e, hrana::Job &&job);
 void disconnect(hrana::Engine &e, hrana::Job &&job);

@@ -42,7 +42,15 @@ void ServerRuntime::installReplicationRoutes(http::Router &r)
         });
     });
     route("/wal_log.ReplicationLog/BatchLogEntries", true, &repl::batchLogEntries);
-    route("/wal_log.ReplicationLog/Snapshot", true, &repl::snapshot);
+    r.add("POST", "/**/wal_log.ReplicationLog/Snapshot", [this](http::RouteContext &&ctx) {
+        http::StreamSink sink = ctx.stream;
+        dispatchGrpc(std::move(ctx), true, [this, sink](hrana::Engine &e, hrana::Job &&job) {
+            db::SqliteWorker *worker = m_workers[static_cast<size_t>(workerFor(job.ns))].get();
+            repl::snapshot(e, std::move(job), sink, [worker](std::function<void()> work) {
+                worker->postAlways(std::move(work));
+            });
+        });
+    });
     route("/proxy.Proxy/Describe", false, &repl::describe);
     route("/proxy.Proxy/Execute", false, &repl::execute);
     route("/proxy.Proxy/Disconnect", false, &repl::disconnect);

@@ -161,6 +161,15 @@ QString setCheckpointInterval(ServerConfig &config, QStringView value)
     return problem;
 }
 
+QString setMaxLogDuration(ServerConfig &config, QStringView value)
+{
+    qint64 n = 0;
+    QString problem = checkWholeNumber(value, 1, MAX_SECONDS, &n);
+    if (problem.isEmpty())
+        config.maxLogDurationS = int(n);
+    return problem;
+}
+
 QString setLogLevel(ServerConfig &config, QStringView value)
 {
     const auto level = normalizeLogLevel(value);
@@ -270,6 +279,17 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"http-auth", 0, u"SQLD_HTTP_AUTH", u"basic:CREDENTIALS", S::Supported, {},
         u"Legacy HTTP basic authentication (wins over JWT).", &setHttpAuth },
 
+    // Embedded-replica sync: the replication log of each namespace and its snapshots.
+    { u"max-log-size", 0, u"SQLD_MAX_LOG_SIZE", u"MB", S::Supported, u"200",
+        u"Compact a namespace's replication log into a snapshot once it is this big.",
+        &setInt<&C::maxLogSizeMb, 1, 1'000'000> },
+    { u"max-log-duration", 0, u"SQLD_MAX_LOG_DURATION", u"SECONDS", S::Supported, {},
+        u"... or once it is this old (checked after each write).", &setMaxLogDuration },
+    { u"snapshot-exec", 0, u"SQLD_SNAPSHOT_EXEC", u"COMMAND", S::Supported, {},
+        u"Program run as '<COMMAND> <snapshot file> <namespace>' after each new snapshot.", &setText<&C::snapshotExec> },
+    { u"snapshot-at-shutdown", 0, {}, {}, S::Supported, u"off",
+        u"Compact every open namespace's replication log at shutdown.", &setSwitch<&C::snapshotAtShutdown> },
+
     { u"hrana-listen-addr", u'l', u"SQLD_HRANA_LISTEN_ADDR", u"ADDR", S::Supported, {},
         u"Separate WebSocket-only Hrana listener (every path upgrades).", &setOptionalListen<&C::hranaListen> },
 
@@ -280,11 +300,6 @@ const auto FLAGS = std::to_array<FlagSpec>({
         u"Namespaces kept open in memory." },
     { u"soft-heap-limit-mb", 0, u"SQLD_SOFT_HEAP_LIMIT_MB", u"MiB", S::NotYet, {}, u"SQLite soft heap limit." },
     { u"hard-heap-limit-mb", 0, u"SQLD_HARD_HEAP_LIMIT_MB", u"MiB", S::NotYet, {}, u"SQLite hard heap limit." },
-    { u"max-log-size", 0, u"SQLD_MAX_LOG_SIZE", u"MB", S::NotYet, u"200", u"Replication log size limit." },
-    { u"max-log-duration", 0, u"SQLD_MAX_LOG_DURATION", u"SECONDS", S::NotYet, {},
-        u"Replication log compaction interval." },
-    { u"snapshot-exec", 0, u"SQLD_SNAPSHOT_EXEC", u"COMMAND", S::NotYet, {}, u"Command run for each snapshot file." },
-    { u"snapshot-at-shutdown", 0, {}, {}, S::NotYet, u"off", u"Snapshot every namespace at shutdown." },
     { u"heartbeat-url", 0, u"SQLD_HEARTBEAT_URL", u"URL", S::NotYet, {}, u"Where to POST heartbeats." },
     { u"heartbeat-auth", 0, u"SQLD_HEARTBEAT_AUTH", u"VALUE", S::NotYet, {}, u"Authorization header of heartbeats." },
     { u"heartbeat-period-s", 0, u"SQLD_HEARTBEAT_PERIOD_S", u"SECONDS", S::NotYet, u"30", u"Heartbeat period." },

@@ -44,6 +44,10 @@ struct ServerConfig
     int shutdownTimeoutS = 30;
     std::optional<int> checkpointIntervalS;
     bool disableMetrics = false;
+    int maxLogSizeMb = 200;                // --max-log-size: compact a namespace's replication log past this
+    std::optional<int> maxLogDurationS;    // --max-log-duration: ... or when it is this old
+    QString snapshotExec;                  // --snapshot-exec: run with <snapshot file> <namespace>
+    bool snapshotAtShutdown = false;       // --snapshot-at-shutdown
     QString authJwtKeyFile;   // --auth-jwt-key-file
     QString authJwtKey;       // SQLD_AUTH_JWT_KEY: the key text itself
     QString httpAuth;         // --http-auth basic:<base64(user:password)>

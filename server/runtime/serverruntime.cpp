@@ -190,6 +190,11 @@ bool ServerRuntime::start(QString *error)
         ec.statementTimeout = std::chrono::milliseconds(static_cast<qint64>(m_config.statementTimeoutS * 1000));
         ec.streamExpiry = std::chrono::milliseconds(static_cast<qint64>(m_config.streamExpiryS * 1000));
         ec.walAutocheckpoint = !m_config.checkpointIntervalS.has_value();
+        ec.compaction.maxLogBytes = static_cast<qint64>(m_config.maxLogSizeMb) * 1024 * 1024;
+        if (m_config.maxLogDurationS)
+            ec.compaction.maxLogDuration = std::chrono::seconds(*m_config.maxLogDurationS);
+        ec.compaction.snapshotExec = m_config.snapshotExec;
+        ec.snapshotAtShutdown = m_config.snapshotAtShutdown;
         m_engines.push_back(std::make_unique<hrana::Engine>(ec));
         m_workers.push_back(std::make_unique<db::SqliteWorker>(i));
         m_workers.back()->start();

@@ -43,9 +43,10 @@ const b64url = (buf) => Buffer.from(buf).toString("base64url");
 
 /** One qsqld process on its own data directory; restartable on the same ports. */
 class Server {
-    constructor(name, { auth = false } = {}) {
+    constructor(name, { auth = false, args = [] } = {}) {
         this.dir = path.join(TMP, name);
         this.auth = auth;
+        this.extraArgs = args;
         this.log = [];
         if (auth) {
             const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -60,6 +61,7 @@ class Server {
         const args = ["--db-path", path.join(this.dir, "data"), "--http-listen-addr", `[::]:${this.port}`,
             "--admin-listen-addr", `127.0.0.1:${this.adminPort}`, "--enable-namespaces"];
         if (this.auth) args.push("--auth-jwt-key-file", this.keyFile);
+        args.push(...this.extraArgs);
         this.proc = spawn(BINARY, args, { stdio: ["ignore", "pipe", "pipe"] });
         for (const s of [this.proc.stdout, this.proc.stderr]) s.on("data", (d) => this.log.push(d.toString()));
         this.exited = new Promise((resolve) => this.proc.on("exit", (code, signal) => resolve({ code, signal })));
@@ -100,6 +102,10 @@ class Server {
         });
         const text = await r.text();
         assert.equal(r.status, 200, `${method} ${p}: ${r.status} ${text}`);
+        return text;
+    }
+    async stats(ns) {
+        return JSON.parse(await this.admin("GET", `/v1/namespaces/${ns}/stats`));
     }
     async createNamespace(ns) {
         await this.admin("POST", `/v1/namespaces/${ns}/create`, {});
@@ -304,6 +310,92 @@ describe("replicas across server restarts", () => {
         await assertSame(p, r);
         const names = (await rowsOf(r)).map((x) => x.name);
         for (let i = 0; i < 20; i++) assert.ok(names.includes(`w${i}`), `acknowledged write w${i} kept`);
+    });
+});
+
+describe("replicas of a compacted log (--max-log-size 1)", () => {
+    const server = new Server("compact", { args: ["--max-log-size", "1"] });
+    before(() => server.start());
+    after(() => server.stop());
+
+    test("fresh and lagging replicas catch up through snapshots", async () => {
+        const ns = freshName("snap");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT, data BLOB)");
+        await p.execute("INSERT INTO t(name, data) VALUES ('first', randomblob(1000))");
+        const lagging = replica(server, ns);
+        await lagging.sync();
+
+        // About 3 MiB of new pages: the 1 MiB log is compacted into snapshots several times.
+        for (let i = 0; i < 30; i++)
+            await p.execute({ sql: "INSERT INTO t(name, data) VALUES (?, randomblob(100000))", args: [`big-${i}`] });
+        const stats = await server.stats(ns);
+        assert.ok(stats.replication.snapshot_count >= 1, JSON.stringify(stats.replication));
+        assert.ok(stats.replication.log_size_bytes < 2 * 1024 * 1024, JSON.stringify(stats.replication));
+
+        const fresh = replica(server, ns);
+        await fresh.sync();
+        await assertSame(p, fresh, ["SELECT id, name, length(data), hex(substr(data, 1, 16)) FROM t ORDER BY id"]);
+        await lagging.sync();
+        await assertSame(p, lagging, ["SELECT id, name, length(data), hex(substr(data, 1, 16)) FROM t ORDER BY id"]);
+        // Writes through a replica keep working on top of snapshots.
+        await fresh.execute("INSERT INTO t(name) VALUES ('after-snapshot')");
+        await lagging.sync();
+        await assertSame(p, lagging, ["SELECT id, name FROM t ORDER BY id"]);
+    });
+
+    test("many compactions of the same pages are merged, replicas stay exact", async () => {
+        const ns = freshName("merge");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)");
+        await p.execute("INSERT INTO t(data) SELECT randomblob(3000) FROM generate_series(1, 100)"
+            .replace("FROM generate_series(1, 100)", "FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i FROM n)"));
+        const early = replica(server, ns);
+        await early.sync();
+        // Rewrite the same ~100 pages over and over: snapshots outgrow twice the database and get merged.
+        for (let i = 0; i < 12; i++) await p.execute("UPDATE t SET data = randomblob(3000)");
+        const stats = await server.stats(ns);
+        assert.ok(stats.replication.snapshot_count >= 1 && stats.replication.snapshot_count <= 2,
+            JSON.stringify(stats.replication));
+        const late = replica(server, ns);
+        await late.sync();
+        await early.sync();
+        for (const r of [late, early]) await assertSame(p, r, ["SELECT id, hex(data) FROM t ORDER BY id"]);
+    });
+
+    test("a clean restart keeps the snapshots; --snapshot-at-shutdown compacts the rest", async () => {
+        const ns = freshName("keep");
+        await server.createNamespace(ns);
+        let p = server.primary(ns);
+        await p.execute("CREATE TABLE t(id INTEGER PRIMARY KEY, data BLOB)");
+        for (let i = 0; i < 15; i++) await p.execute("INSERT INTO t(data) VALUES (randomblob(100000))");
+        const before = (await server.stats(ns)).replication;
+        await server.stop();
+        await server.start();
+        p = server.primary(ns);
+        const after = (await server.stats(ns)).replication;
+        assert.equal(after.log_id, before.log_id);
+        assert.equal(after.snapshot_count, before.snapshot_count);
+        assert.equal(after.current_frame_no, before.current_frame_no);
+
+        // With --snapshot-at-shutdown the log is compacted as the server stops: it comes back empty.
+        server.extraArgs.push("--snapshot-at-shutdown");
+        await server.stop();
+        await server.start();
+        await server.stats(ns); // opens the namespace: the flag compacts the namespaces open at shutdown
+        await server.stop();
+        server.extraArgs.pop();
+        await server.start();
+        p = server.primary(ns);
+        const compacted = (await server.stats(ns)).replication;
+        assert.equal(compacted.log_size_bytes, 4096, JSON.stringify(compacted));
+        assert.equal(compacted.current_frame_no, before.current_frame_no);
+        assert.ok(compacted.snapshot_count >= 1);
+        const r = replica(server, ns);
+        await r.sync();
+        await assertSame(p, r, ["SELECT id, hex(data) FROM t ORDER BY id"]);
     });
 });
 

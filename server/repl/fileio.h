@@ -1,0 +1,47 @@
+#pragma once
+
+// Whole-buffer POSIX reads and writes for the replication files (retrying short transfers and EINTR).
+// Any thread.
+
+#include <QtGlobal>
+
+#include <cerrno>
+#include <unistd.h>
+
+namespace qsqld::repl {
+
+// Reads exactly `size` bytes at `offset`; false on an error or end of file.
+inline bool readAt(int fd, char *buf, qint64 size, qint64 offset)
+{
+    while (size > 0) {
+        const ssize_t n = ::pread(fd, buf, static_cast<size_t>(size), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        buf += n;
+        size -= n;
+        offset += n;
+    }
+    return true;
+}
+
+// Writes all of `buf` at `offset` (or at the current position when `offset` is negative).
+inline bool writeAt(int fd, const char *buf, qint64 size, qint64 offset = -1)
+{
+    while (size > 0) {
+        const ssize_t n = offset < 0 ? ::write(fd, buf, static_cast<size_t>(size))
+                                     : ::pwrite(fd, buf, static_cast<size_t>(size), offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        buf += n;
+        size -= n;
+        if (offset >= 0)
+            offset += n;
+    }
+    return true;
+}
+
+} // namespace qsqld::repl
