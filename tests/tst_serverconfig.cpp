@@ -48,6 +48,8 @@ QString field(const ServerConfig &c, const QString &name)
         return c.disableDefaultNamespace ? u"true"_s : u"false"_s;
     if (name == u"disableMetrics")
         return c.disableMetrics ? u"true"_s : u"false"_s;
+    if (name == u"disableReplicationLog")
+        return c.disableReplicationLog ? u"true"_s : u"false"_s;
     if (name == u"httpSelfUrl")
         return c.httpSelfUrl;
     if (name == u"maxResponseSize")
@@ -154,7 +156,7 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"max-request-body-size"_s, u"statement-timeout-s"_s, u"stream-expiry-s"_s, u"header-timeout-s"_s,
     u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s,
     u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
-    u"snapshot-at-shutdown"_s };
+    u"snapshot-at-shutdown"_s, u"disable-replication-log"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -443,6 +445,7 @@ void TestServerConfig::switches_data()
         { u"enable-namespaces"_s, u"QSQLD_ENABLE_NAMESPACES"_s },
         { u"disable-default-namespace"_s, u"QSQLD_DISABLE_DEFAULT_NAMESPACE"_s },
         { u"disable-metrics"_s, u"LIBSQL_DISABLE_METRICS"_s },
+        { u"disable-replication-log"_s, u"QSQLD_DISABLE_REPLICATION_LOG"_s },
     };
     for (const auto &[flag, env] : switches) {
         QString name = flag;

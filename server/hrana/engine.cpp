@@ -64,12 +64,15 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
         QFile(db->dir + u"/.sentinel").open(QIODevice::WriteOnly);
     }
     // Before any session: the log checkpoints the WAL empty, and every session's commits are captured.
-    db->log = repl::ReplicationLog::open(db->dir, db->file, &db->logError);
+    if (m_config.replicationLog)
+        db->log = repl::ReplicationLog::open(db->dir, db->file, &db->logError);
+    else
+        db->logError = "the server runs with --disable-replication-log";
     if (db->log) {
         repl::CompactionPolicy policy = m_config.compaction;
         policy.ns = ns;
         db->log->setPolicy(std::move(policy));
-    } else {
+    } else if (m_config.replicationLog) {
         qWarning("namespace `%s` is served without replication: %s", qPrintable(ns), db->logError.constData());
     }
     db->stats.load(db->statsFile());

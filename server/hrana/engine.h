@@ -40,6 +40,7 @@ struct EngineConfig
     bool walAutocheckpoint = true;
     repl::CompactionPolicy compaction; // its `ns` is filled in per namespace
     bool snapshotAtShutdown = false;
+    bool replicationLog = true; // capture frames for embedded replicas (--disable-replication-log turns it off)
 };
 
 // What a job carries in: the namespace, the body and where to answer.

@@ -230,9 +230,12 @@ const auto FLAGS = std::to_array<FlagSpec>({
         u"Grace period for in-flight requests at shutdown.", &setInt<&C::shutdownTimeoutS, 0, MAX_SECONDS> },
     { u"checkpoint-interval-s", 0, u"SQLD_CHECKPOINT_INTERVAL_S", u"SECONDS", S::Supported, {},
         u"Checkpoint the WAL periodically instead of automatically.", &setCheckpointInterval },
-    { u"disable-metrics", 0, u"LIBSQL_DISABLE_METRICS", {}, S::Supported, u"off", u"Do not collect metrics (qsqld has no metrics endpoint yet).",
+    { u"disable-metrics", 0, u"LIBSQL_DISABLE_METRICS", {}, S::Supported, u"off", u"GET /metrics on the admin port answers with no series.",
         &setSwitch<&C::disableMetrics> },
     // qsqld's own flags
+    { u"disable-replication-log", 0, u"QSQLD_DISABLE_REPLICATION_LOG", {}, S::Supported, u"off",
+        u"Keep no replication log: saves the disk and write cost of frame capture; embedded replicas cannot sync.",
+        &setSwitch<&C::disableReplicationLog> },
     { u"worker-threads", 0, u"QSQLD_WORKER_THREADS", u"N", S::Supported, u"0 (auto)",
         u"SQLite worker threads; 0 means one per core, at least 1 and at most 8.",
         &setInt<&C::workerThreads, 0, MAX_WORKERS> },

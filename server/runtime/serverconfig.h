@@ -55,6 +55,7 @@ struct ServerConfig
 
     // qsqld's own flags (environment QSQLD_<UPPER_SNAKE>)
     int workerThreads = 0; // 0 = auto, see effectiveWorkerThreads()
+    bool disableReplicationLog = false;
     qint64 maxRequestBodySize = 32LL * 1024 * 1024;
     double statementTimeoutS = 30.0;
     double streamExpiryS = 10.0;

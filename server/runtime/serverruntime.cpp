@@ -195,6 +195,7 @@ bool ServerRuntime::start(QString *error)
             ec.compaction.maxLogDuration = std::chrono::seconds(*m_config.maxLogDurationS);
         ec.compaction.snapshotExec = m_config.snapshotExec;
         ec.snapshotAtShutdown = m_config.snapshotAtShutdown;
+        ec.replicationLog = !m_config.disableReplicationLog;
         m_engines.push_back(std::make_unique<hrana::Engine>(ec));
         m_workers.push_back(std::make_unique<db::SqliteWorker>(i));
         m_workers.back()->start();

@@ -12,7 +12,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -396,6 +396,23 @@ describe("replicas of a compacted log (--max-log-size 1)", () => {
         const r = replica(server, ns);
         await r.sync();
         await assertSame(p, r, ["SELECT id, hex(data) FROM t ORDER BY id"]);
+    });
+});
+
+describe("--disable-replication-log", () => {
+    const server = new Server("nolog", { args: ["--disable-replication-log"] });
+    before(() => server.start());
+    after(() => server.stop());
+
+    test("no log is kept and replicas get a clear refusal; Hrana is unaffected", async () => {
+        const ns = freshName("nolog");
+        await server.createNamespace(ns);
+        const p = server.primary(ns);
+        await p.batch(["CREATE TABLE t(id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO t(name) VALUES ('x')"], "write");
+        assert.equal((await rowsOf(p)).length, 1);
+        assert.ok(!existsSync(path.join(server.dir, "data", "dbs", ns, "qsqld-wallog")));
+        const r = replica(server, ns);
+        await assert.rejects(r.sync());
     });
 });
 
