@@ -62,7 +62,8 @@ struct RawResponse
     }
 };
 
-// Reads one response from `buffer` (Content-Length framed). Returns nullopt if incomplete.
+// Reads one response from `buffer` (Content-Length framed, or chunked: then `body` is the de-chunked body).
+// Returns nullopt if incomplete.
 inline std::optional<RawResponse> takeResponse(QByteArray &buffer, bool headRequest = false)
 {
     const qsizetype end = buffer.indexOf("\r\n\r\n");
@@ -74,6 +75,24 @@ inline std::optional<RawResponse> takeResponse(QByteArray &buffer, bool headRequ
     if (r.status == 100) {
         buffer.remove(0, end + 4);
         r.body.clear();
+        return r;
+    }
+    if (!headRequest && r.header("transfer-encoding").toLower() == "chunked") {
+        qsizetype at = end + 4;
+        for (;;) {
+            const qsizetype lineEnd = buffer.indexOf("\r\n", at);
+            if (lineEnd < 0)
+                return std::nullopt;
+            bool ok = false;
+            const qsizetype size = buffer.mid(at, lineEnd - at).toLongLong(&ok, 16);
+            if (!ok || buffer.size() < lineEnd + 2 + size + 2)
+                return std::nullopt;
+            r.body += buffer.mid(lineEnd + 2, size);
+            at = lineEnd + 2 + size + 2;
+            if (size == 0)
+                break;
+        }
+        buffer.remove(0, at);
         return r;
     }
     const qsizetype len = headRequest ? 0 : r.header("content-length").toLongLong();
