@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 
 APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config
-    qt6-base-dev qt6-websockets-dev libsqlite3-dev sqlite3 libssl-dev libprotobuf-dev protobuf-compiler
+    qt6-base-dev qt6-websockets-dev libsqlite3-dev sqlite3 libssl-dev libprotobuf-dev protobuf-compiler libroaring-dev
     ca-certificates curl
 )
 if [ "${1:-}" = "--with-tests" ]; then

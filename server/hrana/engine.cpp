@@ -72,6 +72,8 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
         repl::CompactionPolicy policy = m_config.compaction;
         policy.ns = ns;
         db->log->setPolicy(std::move(policy));
+        if (m_config.onCommit)
+            db->log->setCommitListener([cb = m_config.onCommit, ns](quint64 frame) { cb(ns, frame); });
     } else if (m_config.replicationLog) {
         qWarning("namespace `%s` is served without replication: %s", qPrintable(ns), db->logError.constData());
     }

@@ -41,6 +41,8 @@ struct EngineConfig
     repl::CompactionPolicy compaction; // its `ns` is filled in per namespace
     bool snapshotAtShutdown = false;
     bool replicationLog = true; // capture frames for embedded replicas (--disable-replication-log turns it off)
+    // Called on the worker after each captured commit (Turso Sync long polls wake on it); may be empty.
+    std::function<void(const QString &ns, quint64 lastFrame)> onCommit;
 };
 
 // What a job carries in: the namespace, the body and where to answer.

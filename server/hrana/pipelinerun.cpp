@@ -119,9 +119,40 @@ std::variant<BatchProgress, Error, ProtocolError> prepareBatch(const Batch &batc
     return p;
 }
 
+namespace {
+
+QByteArray normalizedSql(const Stmt &stmt)
+{
+    QByteArray sql = stmt.sql.value_or(QByteArray()).trimmed().toUpper();
+    while (sql.endsWith(';'))
+        sql.chop(1);
+    return sql.trimmed();
+}
+
+// The push batch of @tursodatabase/sync: BEGIN, the changes, the upsert into turso_sync_last_change_id, COMMIT.
+bool isSyncPush(const Batch &batch)
+{
+    for (const BatchStep &step : batch.steps) {
+        const QByteArray sql = normalizedSql(step.stmt);
+        if (sql.startsWith("INSERT") && sql.contains("TURSO_SYNC_LAST_CHANGE_ID"))
+            return true;
+    }
+    return false;
+}
+
+// A push may re-add a column it added before; SQLite's refusal of the duplicate is harmless.
+bool toleratedPushError(const Stmt &stmt, const Error &e)
+{
+    return normalizedSql(stmt).startsWith("ALTER TABLE") && e.message.contains("duplicate column name");
+}
+
+} // namespace
+
 BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qint64 maxResponseSize,
                         const std::function<void(size_t, StmtOutcome &)> &onStep)
 {
+    if (!p.syncPush)
+        p.syncPush = isSyncPush(batch);
     for (; p.step < batch.steps.size(); ++p.step) {
         const BatchStep &step = batch.steps[p.step];
         if (step.condition && !evalCond(*step.condition, p.ok, exec.connection().isAutocommit()))
@@ -130,6 +161,11 @@ BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qi
         if (p.timedOut) {
             out.status = StepStatus::Error;
             out.error = errors::transactionTimeout();
+        } else if (*p.syncPush && p.pushFailure && normalizedSql(step.stmt) == "COMMIT") {
+            exec.connection().exec("ROLLBACK");
+            out.status = StepStatus::Error;
+            out.error = Error("The push was rolled back, nothing of it is applied: " + p.pushFailure->message,
+                              p.pushFailure->code);
         } else {
             out = exec.run(p.infos[p.step], step.stmt, step.stmt.wantRows);
             if (out.status == StepStatus::Busy && exec.connection().isAutocommit())
@@ -146,6 +182,8 @@ BatchState advanceBatch(BatchProgress &p, const Batch &batch, Executor &exec, qi
             p.ok[p.step] = true;
             p.result.stepResults[p.step] = std::move(out.result);
         } else {
+            if (*p.syncPush && !p.pushFailure && !toleratedPushError(step.stmt, out.error))
+                p.pushFailure = out.error;
             p.result.stepErrors[p.step] = std::move(out.error);
         }
     }
@@ -609,7 +647,10 @@ void Engine::runPipeline(std::unique_ptr<PipelineRun> run)
         }
         case T::Batch: {
             if (!run->batch) {
-                auto prepared = prepareBatch(r.batch, exec, run->version, run->access);
+                // Over HTTP, is_autocommit conditions are accepted on /v2/pipeline too: @tursodatabase/sync pushes
+                // there with `not is_autocommit` (sqld answers 400). WebSocket hrana2 stays strict.
+                const Version condVersion = run->wsDone ? run->version : std::max(run->version, Version::V3);
+                auto prepared = prepareBatch(r.batch, exec, condVersion, run->access);
                 if (auto *pe = std::get_if<ProtocolError>(&prepared))
                     return failPipeline(*run, protocolErrorResponse(*pe));
                 if (auto *e = std::get_if<Error>(&prepared)) {

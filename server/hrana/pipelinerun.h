@@ -30,6 +30,10 @@ struct BatchProgress
     BatchResult result;
     qsizetype totalSize = 0;
     bool timedOut = false; // every step fails with TRANSACTION_TIMEOUT
+    // A Turso Sync push (its batch acknowledges into turso_sync_last_change_id): once a step fails, the COMMIT
+    // step rolls back instead, so a phone's changes are never half applied and then dropped by the client.
+    std::optional<bool> syncPush;
+    std::optional<Error> pushFailure;
 };
 
 enum class BatchState { Done, Park, TooLarge };

@@ -10,6 +10,10 @@
 
 namespace qsqld::repl {
 
+// File layouts: a log is a 4096-byte header then frames; a snapshot a 64-byte header then frames.
+inline constexpr qint64 LOG_HEADER_SIZE = 4096;
+inline constexpr qint64 SNAPSHOT_HEADER_SIZE = 64;
+
 // Reads exactly `size` bytes at `offset`; false on an error or end of file.
 inline bool readAt(int fd, char *buf, qint64 size, qint64 offset)
 {

@@ -24,7 +24,7 @@ namespace qsqld::repl {
 
 namespace {
 
-constexpr qint64 HEADER_SIZE = 4096;
+constexpr qint64 HEADER_SIZE = LOG_HEADER_SIZE;
 constexpr char MAGIC[8] = {'Q', 'S', 'Q', 'L', 'D', 'L', 'O', 'G'};
 constexpr quint32 VERSION = 1;
 constexpr qint64 WAL_HEADER = 32;
@@ -140,6 +140,8 @@ std::unique_ptr<ReplicationLog> ReplicationLog::open(const QString &dir, const Q
     }
     if (!ok && !log->rebuild(error))
         return nullptr;
+    if (log->m_count == 0 && !log->m_snapshots.all().empty())
+        log->m_dbSize = log->m_snapshots.all().back().sizeAfter; // everything is in snapshots
     // From here on the log is "open": only a clean close writes the record again.
     if (QFile::exists(record.fileName()) && !QFile::remove(record.fileName())) {
         *error = "cannot remove " + QFile::encodeName(record.fileName());
@@ -207,6 +209,7 @@ bool ReplicationLog::load(QByteArray *error)
             return false;
         if (h.sizeAfter != 0) {
             m_lastChecksum = h.checksum;
+            m_dbSize = h.sizeAfter;
             break;
         }
         --frames;
@@ -265,6 +268,8 @@ bool ReplicationLog::rebuild(QByteArray *error)
     m_fd = out;
     m_start = 0;
     m_count = pages;
+    m_dbSize = pages;
+    m_index.reset();
     m_lastChecksum = checksum;
     m_salts.reset();
     m_consumed = 0;
@@ -319,7 +324,29 @@ bool ReplicationLog::capture(int nFrame)
     }
     m_consumed = nFrame;
     compactIfDue();
+    if (m_onCommit && m_count + m_start > 0)
+        m_onCommit(m_start + m_count - 1);
     return true;
+}
+
+std::optional<quint32> ReplicationLog::dbSizeAt(quint64 frameNo) const
+{
+    if (lastFrameNo() == frameNo)
+        return m_dbSize;
+    if (frameNo < m_start || frameNo >= m_start + m_count)
+        return std::nullopt;
+    char fh[FRAME_HEADER_SIZE];
+    if (!readAt(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(frameNo - m_start) * FRAME_SIZE))
+        return std::nullopt;
+    const FrameHeader h = FrameHeader::read(fh);
+    return h.sizeAfter ? std::optional<quint32>(h.sizeAfter) : std::nullopt;
+}
+
+const PageIndex *ReplicationLog::pageIndex(QByteArray *error)
+{
+    if (!m_index)
+        m_index = PageIndex::build(m_snapshots.all(), m_fd, m_count, error);
+    return m_index.get();
 }
 
 void ReplicationLog::compactIfDue()
@@ -345,6 +372,7 @@ bool ReplicationLog::compact(QByteArray *error)
     }
     m_start += m_count;
     m_count = 0;
+    m_index.reset(); // its log positions moved into a snapshot
     m_logStartedAt = std::chrono::steady_clock::now();
     qCInfo(lcRepl) << "replication log of" << m_dir << "compacted into" << snapshot->path << "(" << snapshot->frames
                    << "frames)";
@@ -392,6 +420,13 @@ bool ReplicationLog::appendFrames(const QByteArray &walFrames, int count)
     }
     if (!writeAt(m_fd, out.constData(), out.size(), sizeBytes()))
         return false;
+    for (int i = 0; i < count; ++i) {
+        const FrameHeader h = FrameHeader::read(out.constData() + static_cast<qsizetype>(i) * FRAME_SIZE);
+        if (m_index)
+            m_index->noteLogFrame(h.pageNo, h.frameNo, m_count + static_cast<quint64>(i));
+        if (h.sizeAfter)
+            m_dbSize = h.sizeAfter;
+    }
     m_count += static_cast<quint64>(count);
     m_lastChecksum = checksum;
     return true;

@@ -10,6 +10,7 @@
 // shutdown record (crash, kill -9), a database file changed while qsqld was down, or a capture failure.
 // Worker thread only: all connections of a namespace live on its worker, so capture never races a commit.
 
+#include "pageindex.h"
 #include "snapshots.h"
 
 #include <QByteArray>
@@ -17,6 +18,7 @@
 #include <QUuid>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -54,6 +56,18 @@ public:
     bool compact(QByteArray *error);
     const SnapshotStore &snapshots() const { return m_snapshots; }
 
+    // Called after each captured commit with the new last frame (Turso Sync long polls wake on it).
+    void setCommitListener(std::function<void(quint64 lastFrame)> listener) { m_onCommit = std::move(listener); }
+
+    // Turso Sync: the database size in pages at the last frame, and at an earlier commit frame still in the log
+    // (nullopt when it is not a commit frame or has moved into a snapshot).
+    quint32 dbSize() const { return m_dbSize; }
+    std::optional<quint32> dbSizeAt(quint64 frameNo) const;
+    // Where each page's newest version is (built on first use); nullptr with `error` set on I/O failure.
+    const PageIndex *pageIndex(QByteArray *error);
+    // Reads page images as of now, whatever the log does later.
+    std::unique_ptr<PageReader> pageReader() const { return std::make_unique<PageReader>(m_fd, m_snapshots.all()); }
+
     QUuid logId() const { return m_logId; }
     quint64 firstFrameNo() const { return m_start; }
     // The last committed frame (perhaps in a snapshot already); nullopt before the first frame.
@@ -88,6 +102,9 @@ private:
     quint64 m_count = 0;        // committed frames in the file
     quint64 m_lastChecksum = 0; // checksum of the last frame (the chain continues from it)
     bool m_broken = false;
+    quint32 m_dbSize = 0; // database size in pages at the last frame
+    std::unique_ptr<PageIndex> m_index;
+    std::function<void(quint64)> m_onCommit;
     CompactionPolicy m_policy;
     SnapshotStore m_snapshots{QString()};
     std::chrono::steady_clock::time_point m_logStartedAt = std::chrono::steady_clock::now();

@@ -20,7 +20,7 @@ namespace {
 
 constexpr char MAGIC[8] = {'Q', 'S', 'Q', 'L', 'D', 'S', 'N', 'P'};
 constexpr quint32 VERSION = 1;
-constexpr qint64 HEADER_SIZE = 64;
+constexpr qint64 HEADER_SIZE = SNAPSHOT_HEADER_SIZE;
 constexpr quint64 CHUNK_FRAMES = 256;
 constexpr size_t MAX_SNAPSHOTS = 32;
 

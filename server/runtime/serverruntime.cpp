@@ -196,6 +196,10 @@ bool ServerRuntime::start(QString *error)
         ec.compaction.snapshotExec = m_config.snapshotExec;
         ec.snapshotAtShutdown = m_config.snapshotAtShutdown;
         ec.replicationLog = !m_config.disableReplicationLog;
+        ec.onCommit = [this, interest = m_pollInterest](const QString &ns, quint64 frame) {
+            if (interest->load() > 0) // someone may be long-polling: tell the I/O thread
+                QMetaObject::invokeMethod(this, [this, ns, frame] { noteCommit(ns, frame); }, Qt::QueuedConnection);
+        };
         m_engines.push_back(std::make_unique<hrana::Engine>(ec));
         m_workers.push_back(std::make_unique<db::SqliteWorker>(i));
         m_workers.back()->start();
@@ -240,6 +244,7 @@ bool ServerRuntime::start(QString *error)
     m_userRouter = std::make_unique<http::Router>(true);
     installUserRoutes(*m_userRouter);
     installReplicationRoutes(*m_userRouter);
+    installSyncRoutes(*m_userRouter);
     m_userRouter->setUpgradeHandler([this](const http::Request &req, QTcpSocket *socket) {
         m_ws->takeUpgrade(req, socket);
     });
@@ -454,6 +459,7 @@ void ServerRuntime::stop()
     m_checkpoint.stop();
     if (m_ws)
         m_ws->closeAll(); // WebSocket clients reconnect; their streams roll back
+    wakeAllPollers();    // long polls answer "nothing new" now
     int open = 0;
     if (m_hranaListener)
         m_hranaListener->stopAccepting();

@@ -9,9 +9,11 @@
 #include "auth/authenticator.h"
 #include "repl/replrpc.h"
 
+#include <QHash>
 #include <QObject>
 #include <QTimer>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -72,6 +74,14 @@ private:
     void installUserRoutes(http::Router &r);
     void installAdminRoutes(http::Router &r);
     void installReplicationRoutes(http::Router &r); // replroutes.cpp
+    // Turso Sync pulls and their long polls (syncroutes.cpp). `ns` is set when the path names the namespace.
+    void installSyncRoutes(http::Router &r);
+    void pullUpdates(http::RouteContext &&ctx, std::optional<QString> ns, bool mayWait);
+    void parkPull(http::RouteContext &&ctx, const QString &ns, quint64 seenFrame, quint32 timeoutMs);
+    void noteCommit(const QString &ns, quint64 frame);
+    struct PollWaiter;
+    void wakePoller(const std::shared_ptr<PollWaiter> &waiter);
+    void wakeAllPollers();
     // gRPC-web calls of embedded replicas: namespace from x-namespace-bin, token from x-authorization, errors
     // as gRPC statuses; `checkSession` also requires this process's session token (ReplicationLog calls).
     void dispatchGrpc(http::RouteContext &&ctx, bool checkSession,
@@ -96,6 +106,11 @@ private:
     QString m_gid;                               // LIBSQL_GID
     std::shared_ptr<const QSet<QString>> m_attachable;
     repl::ProcessIds m_replIds; // fresh UUIDs per process: replicas re-handshake after a restart
+    // Long-polling pulls: waiters per namespace, the last commit frame seen, and how many requests may park
+    // (workers report commits only while it is above 0).
+    QHash<QString, std::vector<std::shared_ptr<PollWaiter>>> m_pollWaiters;
+    QHash<QString, quint64> m_lastFrames;
+    std::shared_ptr<std::atomic<int>> m_pollInterest = std::make_shared<std::atomic<int>>(0);
     class DumpFetcher *m_fetcher = nullptr;       // created on first http(s) dump_url
     class WsGateway *m_ws = nullptr;              // Hrana over WebSocket
     std::unique_ptr<util::ResponseBudget> m_budget;
