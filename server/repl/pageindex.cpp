@@ -114,4 +114,12 @@ bool PageReader::read(const PageVersion &v, QByteArray *out) const
     return readAt(fd, out->data() + at, PAGE_SIZE, offset);
 }
 
+bool PageReader::readLogFrames(quint64 position, quint64 count, QByteArray *out) const
+{
+    const qsizetype at = out->size();
+    out->resize(at + static_cast<qsizetype>(count) * FRAME_SIZE);
+    return readAt(m_log, out->data() + at, static_cast<qint64>(count) * FRAME_SIZE,
+                  LOG_HEADER_SIZE + static_cast<qint64>(position) * FRAME_SIZE);
+}
+
 } // namespace qsqld::repl

@@ -51,6 +51,8 @@ public:
     bool ok() const { return m_ok; }
     // The 4096-byte image of `v`, appended to `out`.
     bool read(const PageVersion &v, QByteArray *out) const;
+    // `count` whole frames of the log from file position `position`, appended to `out`.
+    bool readLogFrames(quint64 position, quint64 count, QByteArray *out) const;
 
 private:
     int m_log = -1;

@@ -432,34 +432,26 @@ bool ReplicationLog::appendFrames(const QByteArray &walFrames, int count)
     return true;
 }
 
-ReplicationLog::Read ReplicationLog::readFrames(quint64 from, int softMax, QByteArray *out, QByteArray *error) const
+ReplicationLog::Read ReplicationLog::batchCount(quint64 from, int softMax, quint64 *count, QByteArray *error) const
 {
-    out->clear();
+    *count = 0;
     if (from < m_start)
         return Read::NeedSnapshot;
     const quint64 end = m_start + m_count; // one past the tip
     if (from >= end)
         return Read::Ok;
-    quint64 next = from;
-    while (next < end) {
-        const quint64 n = std::min<quint64>(CHUNK_FRAMES, end - next);
-        const qsizetype at = out->size();
-        out->resize(at + static_cast<qsizetype>(n) * FRAME_SIZE);
-        if (!readAt(m_fd, out->data() + at, static_cast<qint64>(n) * FRAME_SIZE,
-                      HEADER_SIZE + static_cast<qint64>(next - m_start) * FRAME_SIZE)) {
+    // Extend to the transaction's commit frame: a transaction is never split (the tip is always a commit).
+    quint64 last = std::min(end - 1, from + static_cast<quint64>(std::max(softMax, 1)) - 1);
+    char fh[FRAME_HEADER_SIZE];
+    for (;; ++last) {
+        if (!readAt(m_fd, fh, FRAME_HEADER_SIZE, HEADER_SIZE + static_cast<qint64>(last - m_start) * FRAME_SIZE)) {
             *error = "cannot read the replication log: " + QByteArray(std::strerror(errno));
             return Read::Error;
         }
-        // Stop at the first commit frame once enough frames are in: a transaction is never split.
-        for (quint64 i = 0; i < n; ++i) {
-            const char *f = out->constData() + at + static_cast<qsizetype>(i) * FRAME_SIZE;
-            if (next + i + 1 - from >= static_cast<quint64>(softMax) && FrameHeader::read(f).sizeAfter != 0) {
-                out->truncate(at + static_cast<qsizetype>(i + 1) * FRAME_SIZE);
-                return Read::Ok;
-            }
-        }
-        next += n;
+        if (FrameHeader::read(fh).sizeAfter != 0 || last + 1 >= end)
+            break;
     }
+    *count = last - from + 1;
     return Read::Ok;
 }
 

@@ -78,9 +78,10 @@ public:
     bool healthy() const { return !m_broken; }
 
     enum class Read { Ok, NeedSnapshot, Error };
-    // Frames from `from` on, concatenated (4120 bytes each): at least `softMax` frames when there are that many,
-    // then up to the end of the transaction, never past the tip. Empty when `from` is beyond the tip.
-    Read readFrames(quint64 from, int softMax, QByteArray *out, QByteArray *error) const;
+    // How many frames to send from `from` on: at least `softMax` when there are that many, then up to the end of
+    // the transaction, never past the tip; 0 when `from` is beyond the tip. Read them with pageReader().
+    Read batchCount(quint64 from, int softMax, quint64 *count, QByteArray *error) const;
+    quint64 positionOf(quint64 frameNo) const { return frameNo - m_start; } // in the current log file
 
     // Committed WAL frames up to `nFrame` (the hook's argument). Public for tests.
     bool capture(int nFrame);

@@ -12,6 +12,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
+#include <QtEndian>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -284,6 +285,58 @@ void runForClient(hrana::Engine &e, hrana::Job &&job, const std::string &clientI
                   });
 }
 
+// Frames { repeated Frame frames = 1 }, Frame { bytes data = 1 }, written directly without protobuf objects
+// (a reply can hold thousands of frames): 3 + 3 bytes of tags and lengths before each 4120-byte frame.
+QByteArray framesMessage(const QByteArray &frames)
+{
+    QByteArray msg;
+    msg.reserve(frames.size() / FRAME_SIZE * (FRAME_SIZE + 6));
+    for (qsizetype at = 0; at < frames.size(); at += FRAME_SIZE) {
+        msg.append('\x0a');
+        putVarint(msg, FRAME_SIZE + 3); // the inner field: tag (1 byte), length (2 bytes), data
+        msg.append('\x0a');
+        putVarint(msg, FRAME_SIZE);
+        msg.append(frames.constData() + at, FRAME_SIZE);
+    }
+    return msg;
+}
+
+// A large BatchLogEntries answer, read and sent a chunk at a time on the worker as the connection drains.
+struct LogStream : std::enable_shared_from_this<LogStream>
+{
+    static constexpr quint64 CHUNK = 256; // frames per chunk (about 1 MiB)
+
+    std::unique_ptr<PageReader> reader; // its own descriptor: compaction meanwhile does not move these frames
+    quint64 position = 0;               // next frame's position in that file
+    quint64 remaining = 0;
+    http::StreamSink sink;
+    std::function<void(std::function<void()>)> post;
+    std::shared_ptr<db::CancelToken> cancel;
+
+    void produce(QByteArray out) // worker thread
+    {
+        if (cancel && cancel->cancelled)
+            return;
+        const quint64 n = std::min(CHUNK, remaining);
+        QByteArray frames;
+        if (!reader->readLogFrames(position, n, &frames)) {
+            sink.send(out + trailerFrame({GrpcCode::INTERNAL, "cannot read the replication log"}), true, nullptr);
+            return;
+        }
+        out += framesMessage(frames);
+        position += n;
+        remaining -= n;
+        if (remaining == 0) {
+            out += trailerFrame({});
+            sink.send(std::move(out), true, nullptr);
+            return;
+        }
+        sink.send(std::move(out), false, [self = shared_from_this()] {
+            self->post([self] { self->produce({}); });
+        });
+    }
+};
+
 // One Snapshot call's answer, produced a chunk at a time on the worker as the connection drains: frames with a
 // number at or above the offset, in the file's (descending) order, the last one carrying the database size.
 // Keeps its own descriptor, so a merge that deletes the file meanwhile does not cut the stream.
@@ -398,7 +451,8 @@ void hello(hrana::Engine &e, hrana::Job &&job, const ProcessIds &ids)
     job.reply(grpcOk(serialize(resp)));
 }
 
-void batchLogEntries(hrana::Engine &e, hrana::Job &&job)
+void batchLogEntries(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,
+                     std::function<void(std::function<void()>)> post)
 {
     wal_log::LogOffset req;
     http::Response bad;
@@ -409,8 +463,9 @@ void batchLogEntries(hrana::Engine &e, hrana::Job &&job)
     ReplicationLog *log = logOf(e, job);
     if (!log)
         return;
-    QByteArray frames, error;
-    switch (log->readFrames(req.next_offset(), BATCH_SOFT_MAX, &frames, &error)) {
+    quint64 count = 0;
+    QByteArray error;
+    switch (log->batchCount(req.next_offset(), BATCH_SOFT_MAX, &count, &error)) {
     case ReplicationLog::Read::NeedSnapshot:
         return job.reply(grpcError(GrpcCode::FAILED_PRECONDITION, "NEED_SNAPSHOT"));
     case ReplicationLog::Read::Error:
@@ -418,19 +473,25 @@ void batchLogEntries(hrana::Engine &e, hrana::Job &&job)
     case ReplicationLog::Read::Ok:
         break;
     }
-    // Frames { repeated Frame frames = 1 }, Frame { bytes data = 1 }: written directly, without copies into
-    // protobuf objects (a reply can hold thousands of frames).
-    QByteArray msg;
-    msg.reserve(frames.size() / FRAME_SIZE * (FRAME_SIZE + 6));
-    for (qsizetype at = 0; at < frames.size(); at += FRAME_SIZE) {
-        msg.append('\x0a');
-        putVarint(msg, FRAME_SIZE + 3); // the inner field: tag (1 byte), length (2 bytes), data
-        msg.append('\x0a');
-        putVarint(msg, FRAME_SIZE);
-        msg.append(frames.constData() + at, FRAME_SIZE);
+    e.noteReplication(job.ns, count, false);
+    auto stream = std::make_shared<LogStream>();
+    stream->reader = log->pageReader();
+    stream->position = count ? log->positionOf(req.next_offset()) : 0;
+    stream->remaining = count;
+    if (count <= LogStream::CHUNK) { // small: one plain answer
+        QByteArray frames;
+        if (count && !stream->reader->readLogFrames(stream->position, count, &frames))
+            return job.reply(grpcError(GrpcCode::INTERNAL, "cannot read the replication log"));
+        return job.reply(grpcOk(framesMessage(frames)));
     }
-    e.noteReplication(job.ns, static_cast<quint64>(frames.size() / FRAME_SIZE), false);
-    job.reply(grpcOk(msg));
+    stream->sink = std::move(sink);
+    stream->post = std::move(post);
+    stream->cancel = std::move(job.cancel);
+    stream->sink.begin(http::Response{200, "application/grpc-web", {}, {}, false});
+    // One data frame holding the whole Frames message, whose size is known: 4126 bytes per frame.
+    QByteArray head(5, '\0');
+    qToBigEndian<quint32>(static_cast<quint32>(count * (FRAME_SIZE + 6)), head.data() + 1);
+    stream->produce(std::move(head));
 }
 
 void snapshot(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,

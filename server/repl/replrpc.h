@@ -23,7 +23,9 @@ http::Response grpcOk(const QByteArray &message);
 http::Response grpcError(int code, const QByteArray &message);
 
 void hello(hrana::Engine &e, hrana::Job &&job, const ProcessIds &ids);
-void batchLogEntries(hrana::Engine &e, hrana::Job &&job);
+// A large answer (a big transaction) is streamed a chunk at a time, so memory stays bounded.
+void batchLogEntries(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,
+                     std::function<void(std::function<void()>)> post);
 // Server streaming: the frames of the snapshot covering the offset, newest first, through `sink`; `post` runs
 // work on this namespace's worker (each chunk is produced there).
 void snapshot(hrana::Engine &e, hrana::Job &&job, http::StreamSink sink,

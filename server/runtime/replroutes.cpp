@@ -41,16 +41,22 @@ void ServerRuntime::installReplicationRoutes(http::Router &r)
             repl::hello(e, std::move(job), ids);
         });
     });
-    route("/wal_log.ReplicationLog/BatchLogEntries", true, &repl::batchLogEntries);
-    r.add("POST", "/**/wal_log.ReplicationLog/Snapshot", [this](http::RouteContext &&ctx) {
-        http::StreamSink sink = ctx.stream;
-        dispatchGrpc(std::move(ctx), true, [this, sink](hrana::Engine &e, hrana::Job &&job) {
-            db::SqliteWorker *worker = m_workers[static_cast<size_t>(workerFor(job.ns))].get();
-            repl::snapshot(e, std::move(job), sink, [worker](std::function<void()> work) {
-                worker->postAlways(std::move(work));
+    // Answers that may be large are streamed, produced on the namespace's worker as the connection drains.
+    using StreamedOp = void (*)(hrana::Engine &, hrana::Job &&, http::StreamSink,
+                                std::function<void(std::function<void()>)>);
+    auto streamed = [this, &r](const char *path, StreamedOp op) {
+        r.add("POST", QByteArray("/**") + path, [this, op](http::RouteContext &&ctx) {
+            http::StreamSink sink = ctx.stream;
+            dispatchGrpc(std::move(ctx), true, [this, sink, op](hrana::Engine &e, hrana::Job &&job) {
+                db::SqliteWorker *worker = m_workers[static_cast<size_t>(workerFor(job.ns))].get();
+                op(e, std::move(job), sink, [worker](std::function<void()> work) {
+                    worker->postAlways(std::move(work));
+                });
             });
         });
-    });
+    };
+    streamed("/wal_log.ReplicationLog/BatchLogEntries", &repl::batchLogEntries);
+    streamed("/wal_log.ReplicationLog/Snapshot", &repl::snapshot);
     route("/proxy.Proxy/Describe", false, &repl::describe);
     route("/proxy.Proxy/Execute", false, &repl::execute);
     route("/proxy.Proxy/Disconnect", false, &repl::disconnect);
