@@ -374,8 +374,8 @@ bool ReplicationLog::compact(QByteArray *error)
     m_count = 0;
     m_index.reset(); // its log positions moved into a snapshot
     m_logStartedAt = std::chrono::steady_clock::now();
-    qCInfo(lcRepl) << "replication log of" << m_dir << "compacted into" << snapshot->path << "(" << snapshot->frames
-                   << "frames)";
+    qCInfo(lcRepl).nospace() << "replication log of " << m_dir << " compacted into " << snapshot->path << " ("
+                              << snapshot->frames << " frames)";
     if (!m_policy.snapshotExec.isEmpty()
         && !QProcess::startDetached(m_policy.snapshotExec, {snapshot->path, m_policy.ns}))
         qCWarning(lcRepl) << "cannot run --snapshot-exec" << m_policy.snapshotExec;

@@ -305,8 +305,11 @@ bool ServerRuntime::start(QString *error)
         });
         m_checkpoint.start(*m_config.checkpointIntervalS * 1000);
     }
-    qCInfo(lcRuntime).noquote() << "listening on" << u"http://%1:%2"_s.arg(m_config.httpListen.host.toString())
-                                                         .arg(httpPort())
+    const QHostAddress &host = m_config.httpListen.host;
+    const QString shownHost = host == QHostAddress(QHostAddress::Any) ? u"[::]"_s // dual-stack
+        : host.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + host.toString() + u']'
+                                                            : host.toString();
+    qCInfo(lcRuntime).noquote() << "listening on" << u"http://%1:%2"_s.arg(shownHost).arg(httpPort())
                                 << "data in" << QDir(m_config.dbPath).absolutePath() << "with" << nWorkers
                                 << "worker threads";
     if (m_auth.strategy() == auth::Authenticator::Strategy::None)
