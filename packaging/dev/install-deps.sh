@@ -29,6 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--with-tests" ]; then
-    # The official clients, at the exact versions in tests/compat/package-lock.json.
-    (cd tests/compat && npm ci --no-audit --no-fund --loglevel=error)
+    # The official clients, at the exact versions in tests/compat/package-lock.json. Not `npm ci`: the lock cannot
+    # list @tursodatabase/sync's native builds for other platforms (this registry serves only linux-x64), and
+    # `npm ci` refuses a lock without them; `npm install --no-save` installs exactly the locked versions.
+    (cd tests/compat && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi

@@ -3,7 +3,7 @@
 //
 //   node harness.mjs --server /path/to/qsqld --suite libsql-client.test.mjs [--auth]
 //
-// 1. Checks that tests/compat/node_modules holds the pinned clients (else fails: run `npm ci`).
+// 1. Checks that tests/compat/node_modules holds the pinned clients (else fails: run `npm install --no-save`).
 // 2. Picks two free loopback ports, makes a fresh temp dir and starts
 //    qsqld --db-path <tmp>/data --http-listen-addr 127.0.0.1:<p1> --admin-listen-addr 127.0.0.1:<p2> --enable-namespaces
 // 3. Waits (bounded) for GET /health == 200 and for the admin listener to answer.
@@ -25,7 +25,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const REQUIRED_PACKAGES = ["@libsql/client", "@libsql/hrana-client", "@tursodatabase/serverless"];
+const REQUIRED_PACKAGES = ["@libsql/client", "@libsql/hrana-client", "@tursodatabase/serverless", "@tursodatabase/sync"];
 const HEALTH_POLL_INTERVAL_MS = 100;
 const HEALTH_POLL_TRIES = 100; // ~10 s in total
 const SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -73,7 +73,7 @@ function checkNodeModules() {
     );
     if (missing.length > 0) {
         log(`FAIL: node_modules is missing or incomplete in ${HERE} (missing: ${missing.join(", ")}).`);
-        log(`Install the pinned client libraries first:  cd ${HERE} && npm ci`);
+        log(`Install the pinned client libraries first:  cd ${HERE} && npm install --no-save`);
         process.exit(1);
     }
 }
