@@ -221,17 +221,19 @@ void pull(hrana::Engine &e, hrana::Job &&job, const PullRequest &req, bool mayWa
     const quint64 tip = *log->lastFrameNo();
     // A pinned revision (a chunked bootstrap) reads pages as of that moment: possible while no page it asks for
     // has changed since and the moment is still in the log.
-    std::optional<quint64> pinned;
-    if (!req.serverRevision.isEmpty()) {
-        pinned = frameOf(req.serverRevision, log->logId());
-        if (!pinned || *pinned > tip || !log->dbSizeAt(*pinned))
-            return replyError(job, 409, "Server revision " + req.serverRevision
-                                             + " is no longer available: start the download again");
-    }
-    const quint32 dbSize = pinned ? *log->dbSizeAt(*pinned) : log->dbSize();
-    std::optional<quint64> since = frameOf(req.clientRevision, log->logId());
-    if (since && *since > tip)
-        since.reset(); // from the future (a restored server): everything
+    const bool pinned = !req.serverRevision.isEmpty();
+    const std::optional<quint64> pinnedFrame = pinned ? frameOf(req.serverRevision, log->logId()) : std::nullopt;
+    const std::optional<quint32> pinnedSize = pinnedFrame && pinnedFrame.value() <= tip
+        ? log->dbSizeAt(pinnedFrame.value()) : std::nullopt;
+    if (pinned && !pinnedSize)
+        return replyError(job, 409, "Server revision " + req.serverRevision
+                                         + " is no longer available: start the download again");
+    const quint64 pinnedAt = pinned ? pinnedFrame.value_or(0) : 0;
+    const quint32 dbSize = pinned ? pinnedSize.value_or(0) : log->dbSize();
+    // Plain values rather than optionals: GCC's -Wmaybe-uninitialized misreads optionals at -O2.
+    const std::optional<quint64> clientFrame = frameOf(req.clientRevision, log->logId());
+    const bool incremental = clientFrame.has_value() && clientFrame.value() <= tip; // a future one: everything
+    const quint64 since = incremental ? clientFrame.value() : 0;
     std::vector<quint32> ids;
     if (!req.pagesSelector.isEmpty()) {
         auto selected = decodeSelector(req.pagesSelector, &error);
@@ -250,13 +252,13 @@ void pull(hrana::Engine &e, hrana::Job &&job, const PullRequest &req, bool mayWa
         const repl::PageVersion *v = index->find(id + 1);
         if (!v)
             return replyError(job, 500, "page " + QByteArray::number(id + 1) + " is missing from the replication log");
-        if (pinned && v->frameNo > *pinned)
+        if (pinned && v->frameNo > pinnedAt)
             return replyError(job, 409, "The database changed since revision " + req.serverRevision
                                              + ": start the download again");
-        if (!since || v->frameNo > *since)
+        if (!incremental || v->frameNo > since)
             stream->pages.emplace_back(id, *v);
     }
-    if (since && stream->pages.empty() && req.longPollMs > 0 && !pinned && mayWait)
+    if (incremental && stream->pages.empty() && req.longPollMs > 0 && !pinned && mayWait)
         return park(tip);
     stream->reader = log->pageReader();
     stream->sink = std::move(sink);
