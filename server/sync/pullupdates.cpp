@@ -162,7 +162,7 @@ std::optional<PullRequest> decodePullRequest(const QByteArray &body, QByteArray 
     return r;
 }
 
-std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QByteArray *error)
+std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QByteArray *error, quint32 limit)
 {
     roaring_bitmap_t *b = roaring_bitmap_portable_deserialize_safe(bitmap.constData(), static_cast<size_t>(bitmap.size()));
     if (!b || roaring_bitmap_portable_size_in_bytes(b) != static_cast<size_t>(bitmap.size())) {
@@ -171,10 +171,22 @@ std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QBy
         *error = "malformed server_pages_selector: not a portable RoaringBitmap";
         return std::nullopt;
     }
-    std::vector<quint32> ids(roaring_bitmap_get_cardinality(b));
-    roaring_bitmap_to_uint32_array(b, ids.data());
+    // Walk the bits rather than trusting the cardinality the bitmap declares (CRoaring 0.2 keeps a bitmap
+    // container's declared count unchecked: sizing an array from it let a crafted selector overflow the heap).
+    struct Collect
+    {
+        std::vector<quint32> ids;
+        quint32 limit;
+    } collect{{}, limit};
+    roaring_iterate(b, [](uint32_t value, void *param) {
+        auto *c = static_cast<Collect *>(param);
+        if (value >= c->limit)
+            return false; // ascending: nothing further is wanted
+        c->ids.push_back(value);
+        return true;
+    }, &collect);
     roaring_bitmap_free(b);
-    return ids;
+    return std::move(collect.ids);
 }
 
 QByteArray encodeHeader(const QByteArray &rev, quint64 dbSize)
@@ -236,7 +248,7 @@ void pull(hrana::Engine &e, hrana::Job &&job, const PullRequest &req, bool mayWa
     const quint64 since = incremental ? clientFrame.value() : 0;
     std::vector<quint32> ids;
     if (!req.pagesSelector.isEmpty()) {
-        auto selected = decodeSelector(req.pagesSelector, &error);
+        auto selected = decodeSelector(req.pagesSelector, &error, dbSize);
         if (!selected)
             return replyError(job, 400, error);
         ids = std::move(*selected);

@@ -29,8 +29,10 @@ struct PullRequest
 
 // Proto3 wire decoding (unknown fields skipped); nullopt with `error` on malformed input.
 std::optional<PullRequest> decodePullRequest(const QByteArray &body, QByteArray *error);
-// The 0-based page ids of a portable-format RoaringBitmap (both cookies); nullopt with `error` if malformed.
-std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QByteArray *error);
+// The 0-based page ids below `limit` of a portable-format RoaringBitmap (both cookies), ascending; nullopt with
+// `error` if malformed. The ids are the bits actually present, whatever counts the bitmap declares.
+std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QByteArray *error,
+                                                   quint32 limit = 0xffffffffu);
 // Length-prefixed PullUpdatesResponse header and PageData messages.
 QByteArray encodeHeader(const QByteArray &revision, quint64 dbSize);
 QByteArray encodePage(quint32 pageId, const char *page4096);
