@@ -7,6 +7,7 @@ cd "$(dirname "$0")/../.."
 APT_PACKAGES=(
     build-essential cmake ninja-build pkg-config
     qt6-base-dev qt6-websockets-dev libsqlite3-dev sqlite3 libssl-dev libprotobuf-dev protobuf-compiler libroaring-dev
+    qt6-charts-dev libqt6opengl6-dev qtkeychain-qt6-dev libqt6sql6-sqlite
     ca-certificates curl
 )
 if [ "${1:-}" = "--with-tests" ]; then
