@@ -10,6 +10,7 @@
 #include "core/profilestore.h"
 #include "editor/sqleditor.h"
 #include "editor/sqlconsolepage.h"
+#include "editor/schematree.h"
 #include "editor/sqlconsoletab.h"
 #include "mainwindow.h"
 #include "tenants/tenantmodel.h"
@@ -120,6 +121,11 @@ private slots:
         window.showPage(u"SQL"_s);
         sql->runScript();
         QVERIFY(ran.wait(TIMEOUT));
+        // The schema tree lists the table with its columns (a behaviour check, besides the picture).
+        QTRY_VERIFY_WITH_TIMEOUT(!tab->schemaTree()->findItems(u"customers"_s, Qt::MatchRecursive).isEmpty(), TIMEOUT);
+        QTreeWidgetItem *customers = tab->schemaTree()->findItems(u"customers"_s, Qt::MatchRecursive).front();
+        QCOMPARE(customers->childCount(), 4);
+        QVERIFY(customers->child(0)->text(0).contains(u"PK"_s));
         shoot(window, u"SQL"_s, u"03-sql.png"_s);
 
         auto *tokens = qobject_cast<TokensPage *>(window.page(u"Tokens"_s));

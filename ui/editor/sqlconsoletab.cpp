@@ -8,6 +8,8 @@
 #include <QJsonArray>
 #include <QLabel>
 #include <QSplitter>
+
+#include "schematree.h"
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextBlock>
@@ -29,6 +31,7 @@ QString plural(qint64 n, const QString &one, const QString &many)
 SqlConsoleTab::SqlConsoleTab(const QString &tenant, QWidget *parent)
     : QWidget(parent)
     , m_session(new SqlSession(tenant, this))
+    , m_schema(new SchemaTree(tenant, this))
     , m_editor(new SqlEditor)
     , m_model(new ResultModel(this))
     , m_table(new QTableView)
@@ -66,9 +69,17 @@ SqlConsoleTab::SqlConsoleTab(const QString &tenant, QWidget *parent)
     split->addWidget(bottom);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
+    // The tenant's schema on the left; double-clicking a name types it at the cursor.
+    auto *outer = new QSplitter(Qt::Horizontal);
+    outer->addWidget(m_schema);
+    outer->addWidget(split);
+    outer->setStretchFactor(1, 1);
+    outer->setSizes({200, 700});
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(split);
+    layout->addWidget(outer);
+    connect(m_schema, &SchemaTree::nameActivated, m_editor, &QPlainTextEdit::insertPlainText);
+    connect(m_session, &SqlSession::schemaLoaded, m_schema, &SchemaTree::reload);
 
     connect(m_editor, &SqlEditor::runRequested, this, &SqlConsoleTab::run);
     connect(m_session, &SqlSession::finished, this, &SqlConsoleTab::onFinished);
@@ -81,6 +92,7 @@ SqlConsoleTab::SqlConsoleTab(const QString &tenant, QWidget *parent)
 void SqlConsoleTab::setClient(ApiClient *client)
 {
     m_session->setClient(client);
+    m_schema->setClient(client);
     if (client)
         m_session->loadSchema();
 }

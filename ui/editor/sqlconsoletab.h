@@ -19,6 +19,7 @@ namespace qsqld::ui {
 
 class ApiClient;
 class ResultModel;
+class SchemaTree;
 class SqlEditor;
 
 class SqlConsoleTab : public QWidget
@@ -32,6 +33,7 @@ public:
 
     SqlEditor *editor() const { return m_editor; }
     SqlSession *session() const { return m_session; }
+    SchemaTree *schemaTree() const { return m_schema; }
     ResultModel *resultModel() const { return m_model; }
     QTableView *resultView() const { return m_table; }
     QTreeWidget *planView() const { return m_plan; }
@@ -60,6 +62,7 @@ private:
     QString position(int documentOffset) const; // "line 3, column 7"
 
     SqlSession *m_session;
+    SchemaTree *m_schema;
     SqlEditor *m_editor;
     ResultModel *m_model;
     QTableView *m_table;
