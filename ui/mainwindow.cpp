@@ -71,6 +71,7 @@ MainWindow::MainWindow(std::unique_ptr<ProfileStore> store, QWidget *parent)
     if (m_pages.size() > 0 && size().width() < 400)
         resize(1100, 720);
     m_connection->setText(tr("Not connected"));
+    connections->selectProfile(settings.value(u"window/lastProfile"_s).toString());
 }
 
 MainWindow::~MainWindow()
@@ -116,6 +117,7 @@ void MainWindow::connectTo(const Profile &profile)
     for (const auto &[title, page] : std::as_const(m_pages))
         page->setClient(m_client.get());
     m_connection->setText(tr("Connected: %1 (%2)").arg(profile.name, profile.userUrl.toString()));
+    QSettings().setValue(u"window/lastProfile"_s, profile.name);
     setWindowTitle(tr("%1 — qsqld console").arg(profile.name));
     emit clientChanged(m_client.get());
 }

@@ -151,6 +151,13 @@ void ConnectionsPage::reloadList()
         m_list->setCurrentItem(found.front());
 }
 
+void ConnectionsPage::selectProfile(const QString &name)
+{
+    const auto found = m_list->findItems(name, Qt::MatchExactly);
+    if (!found.isEmpty())
+        m_list->setCurrentItem(found.front());
+}
+
 void ConnectionsPage::save()
 {
     const Profile p = formProfile();

@@ -32,6 +32,7 @@ public:
     Profile formProfile() const;
     void showProfile(const Profile &profile);
     void reloadList();
+    void selectProfile(const QString &name); // shows it in the form (secrets load from the keychain)
 
     void save();
     void removeCurrent();
