@@ -17,5 +17,6 @@ if [ "${QSQLD_SKIP_SANITIZE:-0}" != "1" ]; then
     cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DQSQLD_SANITIZE=ON -DQSQLD_WARNINGS_AS_ERRORS=ON
     cmake --build build-asan -j "$jobs"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        LSAN_OPTIONS="suppressions=$PWD/packaging/dev/lsan.supp:print_suppressions=0" \
         ctest --test-dir build-asan --output-on-failure -j "$jobs"
 fi
