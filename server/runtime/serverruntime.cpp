@@ -19,6 +19,7 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcRuntime, "qsqld.runtime", QtInfoMsg)
@@ -34,9 +35,12 @@ QString ownerAndMode(const QString &path)
     const QFileInfo fi(path);
     if (!fi.exists())
         return u"does not exist"_s;
-    return u"owner %1:%2 (uid %3), mode %4"_s.arg(fi.owner(), fi.group())
-        .arg(fi.ownerId())
-        .arg(QString::number(static_cast<int>(fi.permissions() & 0x777) , 16));
+    // The mode as ls shows it: QFileInfo's "User" permissions are those of the current user, not the owner's.
+    struct stat st = {};
+    const QString mode = ::stat(QFile::encodeName(path).constData(), &st) == 0
+        ? QString::number(st.st_mode & 07777, 8)
+        : u"unknown"_s;
+    return u"owner %1:%2 (uid %3), mode %4"_s.arg(fi.owner(), fi.group()).arg(fi.ownerId()).arg(mode);
 }
 
 } // namespace
@@ -512,9 +516,11 @@ void ServerRuntime::finishStop()
         m_workers[i]->postAlways([engine] { engine->shutdown(); });
         m_workers[i]->stop();
     }
+    const bool wasRunning = !m_workers.empty(); // a start that failed early has nothing to report
     m_workers.clear();
     m_engines.clear();
-    qCInfo(lcRuntime) << "stopped; every WAL checkpointed";
+    if (wasRunning)
+        qCInfo(lcRuntime) << "stopped; every WAL checkpointed";
     emit stopped();
 }
 
