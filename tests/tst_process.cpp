@@ -153,6 +153,32 @@ private slots:
         QVERIFY(r.proc->waitForFinished(30000));
     }
 
+    // --initial-idle-shutdown-timeout-s stops a server nobody used; after a request, --idle-shutdown-timeout-s
+    // counts from that request. Both exit 0, like SIGTERM (Fly restarts the machine on the next request).
+    void idleShutdown()
+    {
+        QTemporaryDir dir;
+        Running unused = launch(dir.filePath(QStringLiteral("a.sqld")),
+                                {QStringLiteral("--initial-idle-shutdown-timeout-s"), QStringLiteral("1")});
+        QVERIFY(unused.port != 0);
+        QVERIFY(unused.proc->waitForFinished(15000));
+        QCOMPARE(unused.proc->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(unused.proc->exitCode(), 0);
+
+        Running used = launch(dir.filePath(QStringLiteral("b.sqld")),
+                              {QStringLiteral("--initial-idle-shutdown-timeout-s"), QStringLiteral("1"),
+                               QStringLiteral("--idle-shutdown-timeout-s"), QStringLiteral("3"),
+                               // a small machine's SQLite limits: queries still run under them
+                               QStringLiteral("--soft-heap-limit-mb"), QStringLiteral("8"),
+                               QStringLiteral("--hard-heap-limit-mb"), QStringLiteral("64")});
+        QVERIFY(used.port != 0);
+        QCOMPARE(firstValue(roundTrip(used.port, executeBody("SELECT 7"))), QByteArray("7"));
+        // Used: the 1 s initial limit no longer applies; the 3 s one counts from the request.
+        QVERIFY(!used.proc->waitForFinished(1500));
+        QVERIFY(used.proc->waitForFinished(15000));
+        QCOMPARE(used.proc->exitCode(), 0);
+    }
+
     void helpListsFlags()
     {
         QProcess p;

@@ -86,6 +86,15 @@ QString field(const ServerConfig &c, const QString &name)
         return c.maxLogDurationS ? QString::number(*c.maxLogDurationS) : u"<none>"_s;
     if (name == u"snapshotExec")
         return c.snapshotExec;
+    const auto optional = [](std::optional<int> v) { return v ? QString::number(*v) : u"<none>"_s; };
+    if (name == u"softHeapLimitMb")
+        return optional(c.softHeapLimitMb);
+    if (name == u"hardHeapLimitMb")
+        return optional(c.hardHeapLimitMb);
+    if (name == u"idleShutdownTimeoutS")
+        return optional(c.idleShutdownTimeoutS);
+    if (name == u"initialIdleShutdownTimeoutS")
+        return optional(c.initialIdleShutdownTimeoutS);
     if (name == u"adminAuthKey")
         return c.adminAuthKey;
     if (name == u"authJwtKeyFile")
@@ -110,13 +119,9 @@ const QList<Unsupported> UNSUPPORTED = {
     { u"enable-http-console"_s, {}, false, true },
     { u"extensions-path"_s, {}, false, false },
     { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
-    { u"soft-heap-limit-mb"_s, u"SQLD_SOFT_HEAP_LIMIT_MB"_s, false, false },
-    { u"hard-heap-limit-mb"_s, u"SQLD_HARD_HEAP_LIMIT_MB"_s, false, false },
     { u"heartbeat-url"_s, u"SQLD_HEARTBEAT_URL"_s, false, false },
     { u"heartbeat-auth"_s, u"SQLD_HEARTBEAT_AUTH"_s, false, false },
     { u"heartbeat-period-s"_s, u"SQLD_HEARTBEAT_PERIOD_S"_s, false, false },
-    { u"idle-shutdown-timeout-s"_s, u"SQLD_IDLE_SHUTDOWN_TIMEOUT_S"_s, false, false },
-    { u"initial-idle-shutdown-timeout-s"_s, u"SQLD_INITIAL_IDLE_SHUTDOWN_TIMEOUT_S"_s, false, false },
     { u"http-primary-url"_s, u"SQLD_HTTP_PRIMARY_URL"_s, true, false },
     { u"encryption-key"_s, u"SQLD_ENCRYPTION_KEY"_s, true, false },
     { u"grpc-listen-addr"_s, u"SQLD_GRPC_LISTEN_ADDR"_s, true, false },
@@ -156,7 +161,8 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"max-request-body-size"_s, u"statement-timeout-s"_s, u"stream-expiry-s"_s, u"header-timeout-s"_s,
     u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s,
     u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
-    u"snapshot-at-shutdown"_s, u"disable-replication-log"_s };
+    u"snapshot-at-shutdown"_s, u"disable-replication-log"_s, u"soft-heap-limit-mb"_s, u"hard-heap-limit-mb"_s,
+    u"idle-shutdown-timeout-s"_s, u"initial-idle-shutdown-timeout-s"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -380,6 +386,11 @@ void TestServerConfig::valueRows()
     row("max-log-duration", "SQLD_MAX_LOG_DURATION", "maxLogDurationS", "600", "600", "3600", "3600");
     row("snapshot-exec", "SQLD_SNAPSHOT_EXEC", "snapshotExec", "/usr/local/bin/upload", "/usr/local/bin/upload",
         "./up.sh", "./up.sh");
+    row("soft-heap-limit-mb", "SQLD_SOFT_HEAP_LIMIT_MB", "softHeapLimitMb", "64", "64", "32", "32");
+    row("hard-heap-limit-mb", "SQLD_HARD_HEAP_LIMIT_MB", "hardHeapLimitMb", "128", "128", "96", "96");
+    row("idle-shutdown-timeout-s", "SQLD_IDLE_SHUTDOWN_TIMEOUT_S", "idleShutdownTimeoutS", "300", "300", "60", "60");
+    row("initial-idle-shutdown-timeout-s", "SQLD_INITIAL_IDLE_SHUTDOWN_TIMEOUT_S", "initialIdleShutdownTimeoutS", "30",
+        "30", "10", "10");
 }
 
 void TestServerConfig::valueViaFlag()

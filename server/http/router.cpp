@@ -63,6 +63,8 @@ bool Router::match(const Route &route, const QList<QByteArray> &segments, QList<
 
 void Router::handle(Request request, ReplyChannel reply, StreamSink stream, std::shared_ptr<db::CancelToken> cancel)
 {
+    if (m_activity)
+        m_activity();
     if (m_guard) {
         if (auto refused = m_guard(request)) {
             reply(std::move(*refused));

@@ -34,6 +34,8 @@ public:
     void setGuard(std::function<std::optional<Response>(const Request &)> guard) { m_guard = std::move(guard); }
     // Unknown paths and wrong methods answer {"error": ...} instead of an empty body (the admin API).
     void setJsonErrors(bool on) { m_jsonErrors = on; }
+    // Called for every request before routing (the idle-shutdown clock).
+    void setActivityHook(std::function<void()> hook) { m_activity = std::move(hook); }
     // Where WebSocket upgrades go (the user listener's Hrana-over-WebSocket gateway).
     void setUpgradeHandler(std::function<void(const Request &, QTcpSocket *)> h) { m_upgrade = std::move(h); }
     bool acceptsUpgrade() const override { return bool(m_upgrade); }
@@ -54,6 +56,7 @@ private:
     bool m_jsonErrors = false;
     std::function<std::optional<Response>(const Request &)> m_guard;
     std::function<void(const Request &, QTcpSocket *)> m_upgrade;
+    std::function<void()> m_activity;
     std::vector<Route> m_routes;
 };
 

@@ -161,12 +161,12 @@ QString setCheckpointInterval(ServerConfig &config, QStringView value)
     return problem;
 }
 
-QString setMaxLogDuration(ServerConfig &config, QStringView value)
+template <std::optional<int> ServerConfig::*Field> QString setOptionalInt(ServerConfig &config, QStringView value)
 {
     qint64 n = 0;
     QString problem = checkWholeNumber(value, 1, MAX_SECONDS, &n);
     if (problem.isEmpty())
-        config.maxLogDurationS = int(n);
+        config.*Field = int(n);
     return problem;
 }
 
@@ -282,12 +282,25 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"http-auth", 0, u"SQLD_HTTP_AUTH", u"basic:CREDENTIALS", S::Supported, {},
         u"Legacy HTTP basic authentication (wins over JWT).", &setHttpAuth },
 
+    // Small machines and auto-stopping ones (Fly.io).
+    { u"soft-heap-limit-mb", 0, u"SQLD_SOFT_HEAP_LIMIT_MB", u"MiB", S::Supported, {},
+        u"SQLite frees caches to stay under this much heap (sqlite3_soft_heap_limit64).",
+        &setOptionalInt<&C::softHeapLimitMb> },
+    { u"hard-heap-limit-mb", 0, u"SQLD_HARD_HEAP_LIMIT_MB", u"MiB", S::Supported, {},
+        u"SQLite refuses allocations past this much heap: statements fail with SQLITE_NOMEM.",
+        &setOptionalInt<&C::hardHeapLimitMb> },
+    { u"idle-shutdown-timeout-s", 0, u"SQLD_IDLE_SHUTDOWN_TIMEOUT_S", u"SECONDS", S::Supported, {},
+        u"Shut down (exit 0) after this long without requests.", &setOptionalInt<&C::idleShutdownTimeoutS> },
+    { u"initial-idle-shutdown-timeout-s", 0, u"SQLD_INITIAL_IDLE_SHUTDOWN_TIMEOUT_S", u"SECONDS", S::Supported, {},
+        u"The idle timeout until the first request (a machine started for nothing stops sooner).",
+        &setOptionalInt<&C::initialIdleShutdownTimeoutS> },
+
     // Embedded-replica sync: the replication log of each namespace and its snapshots.
     { u"max-log-size", 0, u"SQLD_MAX_LOG_SIZE", u"MB", S::Supported, u"200",
         u"Compact a namespace's replication log into a snapshot once it is this big.",
         &setInt<&C::maxLogSizeMb, 1, 1'000'000> },
     { u"max-log-duration", 0, u"SQLD_MAX_LOG_DURATION", u"SECONDS", S::Supported, {},
-        u"... or once it is this old (checked after each write).", &setMaxLogDuration },
+        u"... or once it is this old (checked after each write).", &setOptionalInt<&C::maxLogDurationS> },
     { u"snapshot-exec", 0, u"SQLD_SNAPSHOT_EXEC", u"COMMAND", S::Supported, {},
         u"Program run as '<COMMAND> <snapshot file> <namespace>' after each new snapshot.", &setText<&C::snapshotExec> },
     { u"snapshot-at-shutdown", 0, {}, {}, S::Supported, u"off",
@@ -301,15 +314,9 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
     { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::NotYet, u"100",
         u"Namespaces kept open in memory." },
-    { u"soft-heap-limit-mb", 0, u"SQLD_SOFT_HEAP_LIMIT_MB", u"MiB", S::NotYet, {}, u"SQLite soft heap limit." },
-    { u"hard-heap-limit-mb", 0, u"SQLD_HARD_HEAP_LIMIT_MB", u"MiB", S::NotYet, {}, u"SQLite hard heap limit." },
     { u"heartbeat-url", 0, u"SQLD_HEARTBEAT_URL", u"URL", S::NotYet, {}, u"Where to POST heartbeats." },
     { u"heartbeat-auth", 0, u"SQLD_HEARTBEAT_AUTH", u"VALUE", S::NotYet, {}, u"Authorization header of heartbeats." },
     { u"heartbeat-period-s", 0, u"SQLD_HEARTBEAT_PERIOD_S", u"SECONDS", S::NotYet, u"30", u"Heartbeat period." },
-    { u"idle-shutdown-timeout-s", 0, u"SQLD_IDLE_SHUTDOWN_TIMEOUT_S", u"SECONDS", S::NotYet, {},
-        u"Shut down after this long without requests." },
-    { u"initial-idle-shutdown-timeout-s", 0, u"SQLD_INITIAL_IDLE_SHUTDOWN_TIMEOUT_S", u"SECONDS", S::NotYet, {},
-        u"Idle shutdown timeout used once after start." },
 
     // Out of scope: replication, gRPC, bottomless, encryption, libsql-wal storage
     { u"http-primary-url", 0, u"SQLD_HTTP_PRIMARY_URL", u"URL", S::OutOfScope, {}, u"Primary's URL (replica)." },

@@ -48,6 +48,10 @@ struct ServerConfig
     std::optional<int> maxLogDurationS;    // --max-log-duration: ... or when it is this old
     QString snapshotExec;                  // --snapshot-exec: run with <snapshot file> <namespace>
     bool snapshotAtShutdown = false;       // --snapshot-at-shutdown
+    std::optional<int> softHeapLimitMb;    // --soft-heap-limit-mb
+    std::optional<int> hardHeapLimitMb;    // --hard-heap-limit-mb
+    std::optional<int> idleShutdownTimeoutS;        // --idle-shutdown-timeout-s
+    std::optional<int> initialIdleShutdownTimeoutS; // --initial-idle-shutdown-timeout-s
     QString authJwtKeyFile;   // --auth-jwt-key-file
     QString authJwtKey;       // SQLD_AUTH_JWT_KEY: the key text itself
     QString httpAuth;         // --http-auth basic:<base64(user:password)>

@@ -19,6 +19,7 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -157,10 +158,41 @@ void ServerRuntime::refreshAttachable()
     m_attachable = std::move(set);
 }
 
+void ServerRuntime::noteActivity()
+{
+    m_anyRequest = true;
+    m_lastActivity.start();
+}
+
+// --idle-shutdown-timeout-s / --initial-idle-shutdown-timeout-s: stop (and exit 0) after a quiet spell, so that
+// an auto-stopping machine (Fly.io) stops; the next request starts it again.
+void ServerRuntime::startIdleShutdown()
+{
+    if (!m_config.idleShutdownTimeoutS && !m_config.initialIdleShutdownTimeoutS)
+        return;
+    m_lastActivity.start();
+    connect(&m_idleCheck, &QTimer::timeout, this, [this] {
+        const std::optional<int> limit = m_anyRequest || !m_config.initialIdleShutdownTimeoutS
+            ? m_config.idleShutdownTimeoutS
+            : m_config.initialIdleShutdownTimeoutS;
+        if (limit && m_lastActivity.elapsed() >= qint64(*limit) * 1000) {
+            qCInfo(lcRuntime) << "no request for" << *limit << "s: shutting down (idle shutdown)";
+            m_idleCheck.stop();
+            stop();
+        }
+    });
+    m_idleCheck.start(250);
+}
+
 bool ServerRuntime::start(QString *error)
 {
     if (!prepareAuth(error) || !prepareDataDir(error)) // a bad key must not leave a data folder behind
         return false;
+    // SQLite's heap limits are process-wide.
+    if (m_config.softHeapLimitMb)
+        sqlite3_soft_heap_limit64(sqlite3_int64(*m_config.softHeapLimitMb) * 1024 * 1024);
+    if (m_config.hardHeapLimitMb)
+        sqlite3_hard_heap_limit64(sqlite3_int64(*m_config.hardHeapLimitMb) * 1024 * 1024);
     const QString dbs = QDir(m_config.dbPath).absolutePath() + u"/dbs";
     m_registry = std::make_unique<ns::NamespaceRegistry>(dbs);
     m_registry->scan();
@@ -243,11 +275,13 @@ bool ServerRuntime::start(QString *error)
     };
     backend.idleTimeoutMs = static_cast<int>(std::min(m_config.idleConnectionTimeoutS * 10 * 1000, 2e9));
     backend.maxFetchBytes = std::max<qint64>(1, m_config.maxResponseSize / 8);
+    backend.activity = [this] { noteActivity(); };
     m_ws = new WsGateway(std::move(backend), this);
 
     m_userRouter = std::make_unique<http::Router>(true);
     installUserRoutes(*m_userRouter);
     installReplicationRoutes(*m_userRouter);
+    m_userRouter->setActivityHook([this] { noteActivity(); });
     installSyncRoutes(*m_userRouter);
     m_userRouter->setUpgradeHandler([this](const http::Request &req, QTcpSocket *socket) {
         m_ws->takeUpgrade(req, socket);
@@ -309,6 +343,7 @@ bool ServerRuntime::start(QString *error)
         });
         m_checkpoint.start(*m_config.checkpointIntervalS * 1000);
     }
+    startIdleShutdown();
     const QHostAddress &host = m_config.httpListen.host;
     const QString shownHost = host == QHostAddress(QHostAddress::Any) ? u"[::]"_s // dual-stack
         : host.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + host.toString() + u']'

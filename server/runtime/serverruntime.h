@@ -9,6 +9,7 @@
 #include "auth/authenticator.h"
 #include "repl/replrpc.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QTimer>
@@ -74,6 +75,8 @@ private:
     void installUserRoutes(http::Router &r);
     void installAdminRoutes(http::Router &r);
     void installReplicationRoutes(http::Router &r); // replroutes.cpp
+    void noteActivity();
+    void startIdleShutdown();
     // Turso Sync pulls and their long polls (syncroutes.cpp). `ns` is set when the path names the namespace.
     void installSyncRoutes(http::Router &r);
     void pullUpdates(http::RouteContext &&ctx, std::optional<QString> ns, bool mayWait);
@@ -124,6 +127,9 @@ private:
     http::Listener *m_adminListener = nullptr;
     QTimer m_tick;
     QTimer m_checkpoint;
+    QTimer m_idleCheck;
+    QElapsedTimer m_lastActivity;
+    bool m_anyRequest = false;
     QTimer m_shutdownDeadline;
     bool m_stopping = false;
     bool m_stopped = false;

@@ -131,6 +131,8 @@ private:
     void onFrame(const QByteArray &frame)
     {
         m_idle.start(m_backend.idleTimeoutMs);
+        if (m_backend.activity)
+            m_backend.activity();
         auto decoded = m_codec->decode(frame, m_version);
         if (auto *e = std::get_if<hrana::WsDecodeError>(&decoded))
             return fail(e->kind == hrana::WsDecodeError::Kind::Malformed ? QWebSocketProtocol::CloseCodeWrongDatatype

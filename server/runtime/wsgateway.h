@@ -42,6 +42,7 @@ struct WsBackend
     // Runs `work` on the worker of `ns`; false when the server is stopping (nothing runs).
     std::function<bool(const QString &ns, std::function<void(hrana::Engine &)> work)> post;
     int idleTimeoutMs = 600'000;
+    std::function<void()> activity; // every client message (the idle-shutdown clock); may be empty
     qint64 maxFetchBytes = 1'250'000; // a fetch_cursor response stops growing past this (max_response_size / 8)
 };
 
