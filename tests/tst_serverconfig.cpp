@@ -95,6 +95,12 @@ QString field(const ServerConfig &c, const QString &name)
         return optional(c.idleShutdownTimeoutS);
     if (name == u"initialIdleShutdownTimeoutS")
         return optional(c.initialIdleShutdownTimeoutS);
+    if (name == u"heartbeatUrl")
+        return c.heartbeatUrl;
+    if (name == u"heartbeatAuth")
+        return c.heartbeatAuth;
+    if (name == u"heartbeatPeriodS")
+        return QString::number(c.heartbeatPeriodS);
     if (name == u"adminAuthKey")
         return c.adminAuthKey;
     if (name == u"authJwtKeyFile")
@@ -119,9 +125,6 @@ const QList<Unsupported> UNSUPPORTED = {
     { u"enable-http-console"_s, {}, false, true },
     { u"extensions-path"_s, {}, false, false },
     { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
-    { u"heartbeat-url"_s, u"SQLD_HEARTBEAT_URL"_s, false, false },
-    { u"heartbeat-auth"_s, u"SQLD_HEARTBEAT_AUTH"_s, false, false },
-    { u"heartbeat-period-s"_s, u"SQLD_HEARTBEAT_PERIOD_S"_s, false, false },
     { u"http-primary-url"_s, u"SQLD_HTTP_PRIMARY_URL"_s, true, false },
     { u"encryption-key"_s, u"SQLD_ENCRYPTION_KEY"_s, true, false },
     { u"grpc-listen-addr"_s, u"SQLD_GRPC_LISTEN_ADDR"_s, true, false },
@@ -162,7 +165,8 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"idle-connection-timeout-s"_s, u"log-level"_s, u"admin-auth-key"_s, u"auth-jwt-key-file"_s, u"http-auth"_s,
     u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
     u"snapshot-at-shutdown"_s, u"disable-replication-log"_s, u"soft-heap-limit-mb"_s, u"hard-heap-limit-mb"_s,
-    u"idle-shutdown-timeout-s"_s, u"initial-idle-shutdown-timeout-s"_s };
+    u"idle-shutdown-timeout-s"_s, u"initial-idle-shutdown-timeout-s"_s, u"heartbeat-url"_s, u"heartbeat-auth"_s,
+    u"heartbeat-period-s"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -389,6 +393,10 @@ void TestServerConfig::valueRows()
     row("soft-heap-limit-mb", "SQLD_SOFT_HEAP_LIMIT_MB", "softHeapLimitMb", "64", "64", "32", "32");
     row("hard-heap-limit-mb", "SQLD_HARD_HEAP_LIMIT_MB", "hardHeapLimitMb", "128", "128", "96", "96");
     row("idle-shutdown-timeout-s", "SQLD_IDLE_SHUTDOWN_TIMEOUT_S", "idleShutdownTimeoutS", "300", "300", "60", "60");
+    row("heartbeat-url", "SQLD_HEARTBEAT_URL", "heartbeatUrl", "https://hb.example.com/x", "https://hb.example.com/x",
+        "http://10.0.0.1:8000", "http://10.0.0.1:8000");
+    row("heartbeat-auth", "SQLD_HEARTBEAT_AUTH", "heartbeatAuth", "Bearer a", "Bearer a", "Basic b", "Basic b");
+    row("heartbeat-period-s", "SQLD_HEARTBEAT_PERIOD_S", "heartbeatPeriodS", "10", "10", "60", "60");
     row("initial-idle-shutdown-timeout-s", "SQLD_INITIAL_IDLE_SHUTDOWN_TIMEOUT_S", "initialIdleShutdownTimeoutS", "30",
         "30", "10", "10");
 }

@@ -1,5 +1,7 @@
 #include "serverconfig.h"
 
+#include <QUrl>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -170,6 +172,15 @@ template <std::optional<int> ServerConfig::*Field> QString setOptionalInt(Server
     return problem;
 }
 
+QString setHeartbeatUrl(ServerConfig &config, QStringView value)
+{
+    const QUrl url(value.toString(), QUrl::StrictMode);
+    if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
+        return u"'%1' is not an http(s) URL"_s.arg(value);
+    config.heartbeatUrl = value.toString();
+    return {};
+}
+
 QString setLogLevel(ServerConfig &config, QStringView value)
 {
     const auto level = normalizeLogLevel(value);
@@ -295,6 +306,14 @@ const auto FLAGS = std::to_array<FlagSpec>({
         u"The idle timeout until the first request (a machine started for nothing stops sooner).",
         &setOptionalInt<&C::initialIdleShutdownTimeoutS> },
 
+    { u"heartbeat-url", 0, u"SQLD_HEARTBEAT_URL", u"URL", S::Supported, {},
+        u"POST each used namespace's stats to <URL>/<namespace> every period (else its own heartbeat_url).",
+        &setHeartbeatUrl },
+    { u"heartbeat-auth", 0, u"SQLD_HEARTBEAT_AUTH", u"VALUE", S::Supported, {},
+        u"Authorization header of heartbeats, sent verbatim.", &setText<&C::heartbeatAuth> },
+    { u"heartbeat-period-s", 0, u"SQLD_HEARTBEAT_PERIOD_S", u"SECONDS", S::Supported, u"30", u"Heartbeat period.",
+        &setInt<&C::heartbeatPeriodS, 1, MAX_SECONDS> },
+
     // Embedded-replica sync: the replication log of each namespace and its snapshots.
     { u"max-log-size", 0, u"SQLD_MAX_LOG_SIZE", u"MB", S::Supported, u"200",
         u"Compact a namespace's replication log into a snapshot once it is this big.",
@@ -314,9 +333,6 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
     { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::NotYet, u"100",
         u"Namespaces kept open in memory." },
-    { u"heartbeat-url", 0, u"SQLD_HEARTBEAT_URL", u"URL", S::NotYet, {}, u"Where to POST heartbeats." },
-    { u"heartbeat-auth", 0, u"SQLD_HEARTBEAT_AUTH", u"VALUE", S::NotYet, {}, u"Authorization header of heartbeats." },
-    { u"heartbeat-period-s", 0, u"SQLD_HEARTBEAT_PERIOD_S", u"SECONDS", S::NotYet, u"30", u"Heartbeat period." },
 
     // Out of scope: replication, gRPC, bottomless, encryption, libsql-wal storage
     { u"http-primary-url", 0, u"SQLD_HTTP_PRIMARY_URL", u"URL", S::OutOfScope, {}, u"Primary's URL (replica)." },

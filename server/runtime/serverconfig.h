@@ -52,6 +52,9 @@ struct ServerConfig
     std::optional<int> hardHeapLimitMb;    // --hard-heap-limit-mb
     std::optional<int> idleShutdownTimeoutS;        // --idle-shutdown-timeout-s
     std::optional<int> initialIdleShutdownTimeoutS; // --initial-idle-shutdown-timeout-s
+    QString heartbeatUrl;                  // --heartbeat-url (else each namespace's heartbeat_url)
+    QString heartbeatAuth;                 // --heartbeat-auth
+    int heartbeatPeriodS = 30;             // --heartbeat-period-s
     QString authJwtKeyFile;   // --auth-jwt-key-file
     QString authJwtKey;       // SQLD_AUTH_JWT_KEY: the key text itself
     QString httpAuth;         // --http-auth basic:<base64(user:password)>

@@ -344,6 +344,7 @@ bool ServerRuntime::start(QString *error)
         m_checkpoint.start(*m_config.checkpointIntervalS * 1000);
     }
     startIdleShutdown();
+    startHeartbeat();
     const QHostAddress &host = m_config.httpListen.host;
     const QString shownHost = host == QHostAddress(QHostAddress::Any) ? u"[::]"_s // dual-stack
         : host.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + host.toString() + u']'
@@ -499,6 +500,7 @@ void ServerRuntime::stop()
     qCInfo(lcRuntime) << "shutting down: no new connections; finishing requests in flight";
     m_tick.stop();
     m_checkpoint.stop();
+    m_heartbeat.stop();
     if (m_ws)
         m_ws->closeAll(); // WebSocket clients reconnect; their streams roll back
     wakeAllPollers();    // long polls answer "nothing new" now

@@ -11,6 +11,7 @@
 
 #include <QElapsedTimer>
 #include <QHash>
+#include <QNetworkAccessManager>
 #include <QObject>
 #include <QTimer>
 
@@ -77,6 +78,8 @@ private:
     void installReplicationRoutes(http::Router &r); // replroutes.cpp
     void noteActivity();
     void startIdleShutdown();
+    void startHeartbeat(); // heartbeat.cpp
+    void beat();
     // Turso Sync pulls and their long polls (syncroutes.cpp). `ns` is set when the path names the namespace.
     void installSyncRoutes(http::Router &r);
     void pullUpdates(http::RouteContext &&ctx, std::optional<QString> ns, bool mayWait);
@@ -128,6 +131,10 @@ private:
     QTimer m_tick;
     QTimer m_checkpoint;
     QTimer m_idleCheck;
+    QTimer m_heartbeat;
+    QNetworkAccessManager *m_heartbeatNet = nullptr;
+    qint64 m_startedMs = 0;
+    QHash<QString, qint64> m_beatActivity; // namespace -> last activity already reported
     QElapsedTimer m_lastActivity;
     bool m_anyRequest = false;
     QTimer m_shutdownDeadline;
