@@ -88,8 +88,8 @@ private slots:
         QTest::addRow("missing value") << QStringList{QStringLiteral("--db-path")} << QStringLiteral("--db-path");
         QTest::addRow("unreadable key file") << QStringList{QStringLiteral("--auth-jwt-key-file"), QStringLiteral("k.pem")}
                                              << QStringLiteral("--auth-jwt-key-file");
-        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--max-active-namespaces"), QStringLiteral("10")}
-                                             << QStringLiteral("--max-active-namespaces");
+        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--extensions-path"), QStringLiteral("ext")}
+                                             << QStringLiteral("--extensions-path");
         QTest::addRow("out of scope") << QStringList{QStringLiteral("--primary-grpc-url"), QStringLiteral("http://x")}
                                       << QStringLiteral("--primary-grpc-url");
     }

@@ -494,6 +494,7 @@ private slots:
     void largeTransactionInOneReply();
     void checkpointRestartAndReplay();
     void keepAliveAndConcurrentConnections();
+    void maxActiveNamespacesCloseIdleOnes();
 
     // errors
     void sessionToken_data();
@@ -808,6 +809,77 @@ void TestReplication::largeTransactionInOneReply()
 
 // The client keeps its connections alive and runs a "prefetch" BatchLogEntries on a second connection while
 // Hello is in flight (section 7): several calls per connection, chunked, and two connections at once.
+// --max-active-namespaces: the least recently used idle namespaces close (SQLite removes the WAL of a cleanly
+// closed database), their data and replication history survive reopening, and an open transaction keeps its
+// namespace open however many others are touched.
+void TestReplication::maxActiveNamespacesCloseIdleOnes()
+{
+    TestServer srv;
+    auto cfg = TestServer::defaultConfig();
+    cfg.workerThreads = 1;
+    cfg.maxActiveNamespaces = 2;
+    cfg.pageCacheKib = 512;
+    QVERIFY(srv.start(cfg));
+    const auto wal = [&srv](const QByteArray &ns) {
+        return QFileInfo::exists(srv.dir.path() + u"/data/dbs/"_s + QString::fromUtf8(ns) + u"/data-wal"_s);
+    };
+    QList<QByteArray> names;
+    for (int i = 0; i < 5; ++i) {
+        const QByteArray ns = "lru" + QByteArray::number(i);
+        names << ns;
+        QVERIFY(createNs(srv, ns));
+        QVERIFY(exec(srv, ns, "CREATE TABLE t(v)"));
+        QVERIFY(exec(srv, ns, "INSERT INTO t VALUES ('" + ns + "')"));
+    }
+    QCOMPARE(scalar(srv, names[4], "PRAGMA cache_size"), "-512"_ba); // --page-cache-kib
+    // Only the two most recently used are open.
+    QVERIFY(!wal(names[0]) && !wal(names[1]) && !wal(names[2]));
+    QVERIFY(wal(names[3]) && wal(names[4]));
+
+    Replica r;
+    r.port = srv.port();
+    r.ns = names[0];
+    const auto before = r.hello(); // reopens lru0 (closing lru3)
+    QVERIFY(before);
+    QVERIFY(!wal(names[3]));
+    const quint64 tip = before->current_replication_index();
+    QVERIFY(tip > 0);
+
+    // A transaction on lru1 holds its namespace open while every other one is touched.
+    RawResponse begin = rawRequest(srv.port(), post("/v2/pipeline", executeBody("BEGIN", {}, false), "x-namespace: lru1\r\n"));
+    QCOMPARE(begin.status, 200);
+    const QByteArray baton = QJsonDocument::fromJson(begin.body).object()[u"baton"_s].toString().toUtf8();
+    QVERIFY(!baton.isEmpty());
+    const RawResponse insert = rawRequest(srv.port(), post("/v2/pipeline", executeBody("INSERT INTO t VALUES ('in tx')",
+                                                                                      baton, false),
+                                                           "x-namespace: lru1\r\n"));
+    QCOMPARE(insert.status, 200);
+    const QByteArray baton2 = QJsonDocument::fromJson(insert.body).object()[u"baton"_s].toString().toUtf8();
+    QVERIFY(!baton2.isEmpty());
+    for (const QByteArray &ns : {names[2], names[3], names[4], names[0]})
+        QCOMPARE(scalar(srv, ns, "SELECT v FROM t"), ns);
+    QVERIFY(wal(names[1]));
+    const RawResponse commit = rawRequest(srv.port(), post("/v2/pipeline", executeBody("COMMIT", baton2, true),
+                                                           "x-namespace: lru1\r\n"));
+    QCOMPARE(commit.status, 200);
+    QVERIFY2(commit.body.contains("\"type\":\"ok\""), commit.body.constData());
+    QCOMPARE(scalar(srv, "lru1", "SELECT count(*) FROM t"), "2"_ba);
+
+    // Every namespace kept its rows; lru0's history goes on from where it was, under the same log id.
+    for (const QByteArray &ns : names)
+        QCOMPARE(scalar(srv, ns, "SELECT v FROM t LIMIT 1"), ns);
+    QVERIFY(!wal(names[0]));
+    const auto after = r.hello();
+    QVERIFY(after);
+    QCOMPARE(after->log_id(), before->log_id());
+    QCOMPARE(after->current_replication_index(), tip);
+    QVERIFY(exec(srv, names[0], "INSERT INTO t VALUES ('later')"));
+    const auto more = r.batch(tip + 1);
+    QVERIFY(more && !more->isEmpty());
+    QCOMPARE(FrameHeader::read(more->front().constData()).frameNo, tip + 1);
+    QCOMPARE(scalar(srv, names[0], "SELECT count(*) FROM t"), "2"_ba);
+}
+
 void TestReplication::keepAliveAndConcurrentConnections()
 {
     const QByteArray ns = freshNs(m_srv);

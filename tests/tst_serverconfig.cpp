@@ -89,6 +89,10 @@ QString field(const ServerConfig &c, const QString &name)
     const auto optional = [](std::optional<int> v) { return v ? QString::number(*v) : u"<none>"_s; };
     if (name == u"softHeapLimitMb")
         return optional(c.softHeapLimitMb);
+    if (name == u"pageCacheKib")
+        return QString::number(c.pageCacheKib);
+    if (name == u"maxActiveNamespaces")
+        return QString::number(c.maxActiveNamespaces);
     if (name == u"hardHeapLimitMb")
         return optional(c.hardHeapLimitMb);
     if (name == u"idleShutdownTimeoutS")
@@ -124,7 +128,6 @@ struct Unsupported
 const QList<Unsupported> UNSUPPORTED = {
     { u"enable-http-console"_s, {}, false, true },
     { u"extensions-path"_s, {}, false, false },
-    { u"max-active-namespaces"_s, u"SQLD_MAX_ACTIVE_NAMESPACES"_s, false, false },
     { u"http-primary-url"_s, u"SQLD_HTTP_PRIMARY_URL"_s, true, false },
     { u"encryption-key"_s, u"SQLD_ENCRYPTION_KEY"_s, true, false },
     { u"grpc-listen-addr"_s, u"SQLD_GRPC_LISTEN_ADDR"_s, true, false },
@@ -166,7 +169,7 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
     u"snapshot-at-shutdown"_s, u"disable-replication-log"_s, u"soft-heap-limit-mb"_s, u"hard-heap-limit-mb"_s,
     u"idle-shutdown-timeout-s"_s, u"initial-idle-shutdown-timeout-s"_s, u"heartbeat-url"_s, u"heartbeat-auth"_s,
-    u"heartbeat-period-s"_s };
+    u"heartbeat-period-s"_s, u"max-active-namespaces"_s, u"page-cache-kib"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -390,6 +393,8 @@ void TestServerConfig::valueRows()
     row("max-log-duration", "SQLD_MAX_LOG_DURATION", "maxLogDurationS", "600", "600", "3600", "3600");
     row("snapshot-exec", "SQLD_SNAPSHOT_EXEC", "snapshotExec", "/usr/local/bin/upload", "/usr/local/bin/upload",
         "./up.sh", "./up.sh");
+    row("page-cache-kib", "QSQLD_PAGE_CACHE_KIB", "pageCacheKib", "512", "512", "8192", "8192");
+    row("max-active-namespaces", "SQLD_MAX_ACTIVE_NAMESPACES", "maxActiveNamespaces", "10", "10", "500", "500");
     row("soft-heap-limit-mb", "SQLD_SOFT_HEAP_LIMIT_MB", "softHeapLimitMb", "64", "64", "32", "32");
     row("hard-heap-limit-mb", "SQLD_HARD_HEAP_LIMIT_MB", "hardHeapLimitMb", "128", "128", "96", "96");
     row("idle-shutdown-timeout-s", "SQLD_IDLE_SHUTDOWN_TIMEOUT_S", "idleShutdownTimeoutS", "300", "300", "60", "60");
@@ -711,6 +716,10 @@ void TestServerConfig::errors_data()
         u"qsqld: --max-concurrent-requests: cannot parse '1.5' as a whole number"_s);
     row("too many workers", { u"--worker-threads"_s, u"1000"_s }, none,
         u"qsqld: --worker-threads: '1000' must be at most 256"_s);
+    row("zero namespaces", { u"--max-active-namespaces=0"_s }, none,
+        u"qsqld: --max-active-namespaces: '0' must be at least 1"_s);
+    row("tiny page cache", { u"--page-cache-kib"_s, u"10"_s }, none,
+        u"qsqld: --page-cache-kib: '10' must be at least 64"_s);
     row("negative shutdown", { u"--shutdown-timeout"_s, u"-5"_s }, none,
         u"qsqld: --shutdown-timeout: '-5' must not be negative"_s);
     row("zero checkpoint", { u"--checkpoint-interval-s"_s, u"0"_s }, none,

@@ -45,10 +45,14 @@ Engine::~Engine()
 
 NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *error)
 {
-    if (NamespaceDb *db = m_namespaces.value(ns))
+    if (NamespaceDb *db = m_namespaces.value(ns)) {
+        db->lastUsed = steady_clock::now();
         return db;
+    }
+    closeIdleNamespaces(ns);
     auto db = std::make_unique<NamespaceDb>();
     db->name = ns;
+    db->pageCacheKib = m_config.pageCacheKib;
     db->dir = m_config.dbRoot + u'/' + ns;
     db->file = db->dir + u"/data";
     if (!QFile::exists(db->file)) {
@@ -286,6 +290,28 @@ QByteArray Engine::dropNamespace(const QString &ns)
     if (dir.exists() && !dir.removeRecursively())
         return "cannot remove " + dir.path().toUtf8();
     return {};
+}
+
+void Engine::closeIdleNamespaces(const QString &keep)
+{
+    while (m_namespaces.size() >= m_config.maxOpenNamespaces) {
+        NamespaceDb *oldest = nullptr;
+        for (NamespaceDb *db : std::as_const(m_namespaces)) {
+            if (db->name == keep || (oldest && oldest->lastUsed <= db->lastUsed))
+                continue;
+            const bool held = std::any_of(m_streams.begin(), m_streams.end(),
+                                          [db](const auto &s) { return s.second.ns == db->name; })
+                || std::any_of(m_waiting.begin(), m_waiting.end(), [db](const auto &run) { return run->ns == db->name; });
+            if (!held)
+                oldest = db;
+        }
+        if (!oldest)
+            return; // everything open is in use: stay above the limit rather than break a transaction
+        if (oldest->stats.dirty())
+            saveStats(*oldest);
+        // Closes its idle connections, then its replication log cleanly (reopened as it is on next use).
+        delete m_namespaces.take(oldest->name);
+    }
 }
 
 void Engine::saveStats(NamespaceDb &db)

@@ -41,6 +41,8 @@ struct EngineConfig
     repl::CompactionPolicy compaction; // its `ns` is filled in per namespace
     bool snapshotAtShutdown = false;
     bool replicationLog = true; // capture frames for embedded replicas (--disable-replication-log turns it off)
+    int maxOpenNamespaces = 100; // this worker's share of --max-active-namespaces
+    int pageCacheKib = 2000;     // --page-cache-kib, per SQLite connection
     // Called on the worker after each captured commit (Turso Sync long polls wake on it); may be empty.
     std::function<void(const QString &ns, quint64 lastFrame)> onCommit;
 };
@@ -119,6 +121,7 @@ public:
     void checkpointAll(bool truncate);
     void shutdown();               // rolls back open streams, checkpoints (TRUNCATE), closes every connection
     int streamCount() const { return static_cast<int>(m_streams.size()); }
+    int openNamespaceCount() const { return static_cast<int>(m_namespaces.size()); }
     QList<QByteArray> streamStates() const;
 
 private:
@@ -145,6 +148,8 @@ private:
     void destroyStream(quint64 id, bool tombstone);
     bool namespaceWriteLocked(const QString &ns, const Session *except) const;
     void saveStats(NamespaceDb &db);
+    // Closes least recently used namespaces nothing holds (no stream, no waiting run) beyond maxOpenNamespaces.
+    void closeIdleNamespaces(const QString &keep);
 
     // Running (pipelinerun.cpp).
     ExecLimits limitsFor(const PipelineRun &run) const;

@@ -54,6 +54,11 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
         *error = "cannot configure database of namespace `" + name.toUtf8() + "`: " + err.message;
         return nullptr;
     }
+    const QByteArray cache = "PRAGMA cache_size=-" + QByteArray::number(pageCacheKib) + ';';
+    if (!session->conn.exec(cache.constData(), &err)) {
+        *error = "cannot configure database of namespace `" + name.toUtf8() + "`: " + err.message;
+        return nullptr;
+    }
     sqlite3_busy_timeout(raw, 0);
     if (log)
         log->attach(raw, walAutocheckpoint); // after the pragmas: wal_autocheckpoint installs a hook of its own

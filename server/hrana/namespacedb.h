@@ -10,6 +10,7 @@
 
 #include <QString>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,8 @@ struct NamespaceDb
     NamespaceStats stats;
     ns::NamespaceConfig config; // the latest configuration seen with a request
     bool activitySent = true; // the registry has seen the latest summary
+    int pageCacheKib = 2000; // each connection's page cache limit (PRAGMA cache_size=-N)
+    std::chrono::steady_clock::time_point lastUsed = std::chrono::steady_clock::now();
 
     QString statsFile() const { return dir + QStringLiteral("/stats.json"); }
     // (page_count - freelist_count) * page_size, measured on `s`, as sqld's storage_bytes_used.

@@ -247,6 +247,9 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"disable-replication-log", 0, u"QSQLD_DISABLE_REPLICATION_LOG", {}, S::Supported, u"off",
         u"Keep no replication log: saves the disk and write cost of frame capture; embedded replicas cannot sync.",
         &setSwitch<&C::disableReplicationLog> },
+    { u"page-cache-kib", 0, u"QSQLD_PAGE_CACHE_KIB", u"KiB", S::Supported, u"2000",
+        u"Page cache limit of each SQLite connection (PRAGMA cache_size=-KiB); memory is taken only as pages are read.",
+        &setInt<&C::pageCacheKib, 64, 1'048'576> },
     { u"worker-threads", 0, u"QSQLD_WORKER_THREADS", u"N", S::Supported, u"0 (auto)",
         u"SQLite worker threads; 0 means one per core, at least 1 and at most 8.",
         &setInt<&C::workerThreads, 0, MAX_WORKERS> },
@@ -294,6 +297,9 @@ const auto FLAGS = std::to_array<FlagSpec>({
         u"Legacy HTTP basic authentication (wins over JWT).", &setHttpAuth },
 
     // Small machines and auto-stopping ones (Fly.io).
+    { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::Supported, u"100",
+        u"Namespaces kept open (their SQLite connections and caches); the least recently used idle ones close.",
+        &setInt<&C::maxActiveNamespaces, 1, 1'000'000> },
     { u"soft-heap-limit-mb", 0, u"SQLD_SOFT_HEAP_LIMIT_MB", u"MiB", S::Supported, {},
         u"SQLite frees caches to stay under this much heap (sqlite3_soft_heap_limit64).",
         &setOptionalInt<&C::softHeapLimitMb> },
@@ -331,8 +337,6 @@ const auto FLAGS = std::to_array<FlagSpec>({
     // Not supported by this build yet
     { u"enable-http-console", 0, {}, {}, S::NotYet, u"off", u"Web console at /console." },
     { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
-    { u"max-active-namespaces", 0, u"SQLD_MAX_ACTIVE_NAMESPACES", u"N", S::NotYet, u"100",
-        u"Namespaces kept open in memory." },
 
     // Out of scope: replication, gRPC, bottomless, encryption, libsql-wal storage
     { u"http-primary-url", 0, u"SQLD_HTTP_PRIMARY_URL", u"URL", S::OutOfScope, {}, u"Primary's URL (replica)." },

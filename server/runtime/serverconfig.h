@@ -48,6 +48,7 @@ struct ServerConfig
     std::optional<int> maxLogDurationS;    // --max-log-duration: ... or when it is this old
     QString snapshotExec;                  // --snapshot-exec: run with <snapshot file> <namespace>
     bool snapshotAtShutdown = false;       // --snapshot-at-shutdown
+    int maxActiveNamespaces = 100;         // --max-active-namespaces (all workers together)
     std::optional<int> softHeapLimitMb;    // --soft-heap-limit-mb
     std::optional<int> hardHeapLimitMb;    // --hard-heap-limit-mb
     std::optional<int> idleShutdownTimeoutS;        // --idle-shutdown-timeout-s
@@ -63,6 +64,7 @@ struct ServerConfig
     // qsqld's own flags (environment QSQLD_<UPPER_SNAKE>)
     int workerThreads = 0; // 0 = auto, see effectiveWorkerThreads()
     bool disableReplicationLog = false;
+    int pageCacheKib = 2000; // --page-cache-kib: each SQLite connection's page cache limit
     qint64 maxRequestBodySize = 32LL * 1024 * 1024;
     double statementTimeoutS = 30.0;
     double streamExpiryS = 10.0;

@@ -232,6 +232,8 @@ bool ServerRuntime::start(QString *error)
         ec.compaction.snapshotExec = m_config.snapshotExec;
         ec.snapshotAtShutdown = m_config.snapshotAtShutdown;
         ec.replicationLog = !m_config.disableReplicationLog;
+        ec.pageCacheKib = m_config.pageCacheKib;
+        ec.maxOpenNamespaces = std::max(1, (m_config.maxActiveNamespaces + nWorkers - 1) / nWorkers);
         ec.onCommit = [this, interest = m_pollInterest](const QString &ns, quint64 frame) {
             if (interest->load() > 0) // someone may be long-polling: tell the I/O thread
                 QMetaObject::invokeMethod(this, [this, ns, frame] { noteCommit(ns, frame); }, Qt::QueuedConnection);
