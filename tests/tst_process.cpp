@@ -23,6 +23,7 @@ class TestProcess : public QObject
     {
         std::unique_ptr<QProcess> proc;
         quint16 port = 0;
+        QByteArray out; // what it printed until the port was known
     };
 
     static Running launch(const QString &dbPath, const QStringList &extra = {})
@@ -40,13 +41,12 @@ class TestProcess : public QObject
         if (!r.proc->waitForStarted(10000))
             return r;
         static const QRegularExpression re(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
-        QByteArray out;
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 20000 && r.proc->state() == QProcess::Running) {
             r.proc->waitForReadyRead(200);
-            out += r.proc->readAll();
-            const auto m = re.match(QString::fromUtf8(out));
+            r.out += r.proc->readAll();
+            const auto m = re.match(QString::fromUtf8(r.out));
             if (m.hasMatch()) {
                 r.port = static_cast<quint16>(m.captured(1).toUInt());
                 break;
@@ -70,6 +70,24 @@ class TestProcess : public QObject
                 return r->body;
         }
         return {};
+    }
+
+    // One request on a fresh connection to another process; the status (0 if there was no answer).
+    static int call(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
+    {
+        QTcpSocket s;
+        s.connectToHost(QHostAddress::LocalHost, port);
+        if (!s.waitForConnected(5000))
+            return 0;
+        s.write(method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
+                + QByteArray::number(body.size()) + "\r\n\r\n" + body);
+        QByteArray buffer;
+        while (s.waitForReadyRead(30000)) {
+            buffer += s.readAll();
+            if (auto r = takeResponse(buffer))
+                return r->status;
+        }
+        return 0;
     }
 
     static QByteArray firstValue(const QByteArray &body)
@@ -189,6 +207,54 @@ private slots:
         for (const char *flag : {"--db-path", "--http-listen-addr", "--admin-listen-addr", "--enable-namespaces",
                                  "SQLD_HTTP_LISTEN_ADDR", "--max-concurrent-requests", "--shutdown-timeout"})
             QVERIFY2(out.contains(flag), flag);
+    }
+
+    // Every log line is "<time> <LEVEL> <category>: <text>", and a line about one namespace starts its text with
+    // "ns=<name>": admin changes (create, fork, config, delete) each leave one INFO line.
+    void logLinesCarryLevelAndNamespace()
+    {
+        QTemporaryDir dir;
+        auto srv = launch(dir.filePath(QStringLiteral("data")),
+                          {QStringLiteral("--enable-namespaces"), QStringLiteral("--admin-listen-addr"),
+                           QStringLiteral("127.0.0.1:0")});
+        QVERIFY(srv.port);
+        static const QRegularExpression adminRe(QStringLiteral("admin API on http://127\\.0\\.0\\.1:(\\d+)"));
+        quint16 adminPort = 0;
+        for (int i = 0; i < 100 && !adminPort; ++i) {
+            if (const auto m = adminRe.match(QString::fromUtf8(srv.out)); m.hasMatch())
+                adminPort = static_cast<quint16>(m.captured(1).toUInt());
+            else if (srv.proc->waitForReadyRead(200))
+                srv.out += srv.proc->readAll();
+        }
+        QVERIFY(adminPort);
+        QCOMPARE(call(adminPort, "POST", "/v1/namespaces/shop-1/create", "{}"), 200);
+        QCOMPARE(call(adminPort, "POST", "/v1/namespaces/shop-1/config", R"({"block_reads":false,"block_writes":true,"block_reason":"x"})"),
+                 200);
+        QCOMPARE(call(adminPort, "POST", "/v1/namespaces/shop-1/fork/shop-2"), 200);
+        QCOMPARE(call(adminPort, "DELETE", "/v1/namespaces/shop-2"), 200);
+        QCOMPARE(call(adminPort, "DELETE", "/v1/namespaces/nope"), 404); // a failed change logs nothing
+        ::kill(static_cast<pid_t>(srv.proc->processId()), SIGTERM);
+        QVERIFY(srv.proc->waitForFinished(40000));
+        QCOMPARE(srv.proc->exitCode(), 0);
+        const QByteArray all = srv.out + srv.proc->readAll();
+        static const QRegularExpression lineRe(
+            QStringLiteral("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3} (DEBUG|INFO|WARN|ERROR|CRITICAL) "
+                           "qsqld\\.[a-z]+: \\S.*$"));
+        QStringList text; // the lines without their time stamps
+        for (const QByteArray &line : all.trimmed().split('\n')) {
+            QVERIFY2(lineRe.match(QString::fromUtf8(line)).hasMatch(), line.constData());
+            text << QString::fromUtf8(line.mid(24));
+        }
+        const QStringList expected = {
+            QStringLiteral("INFO qsqld.admin: ns=shop-1 created"),
+            QStringLiteral("INFO qsqld.admin: ns=shop-1 config changed: block_reads, block_reason, block_writes"),
+            QStringLiteral("INFO qsqld.admin: ns=shop-2 created as a fork of shop-1"),
+            QStringLiteral("INFO qsqld.admin: ns=shop-2 deleted"),
+        };
+        for (const QString &line : expected)
+            QVERIFY2(text.contains(line), qPrintable(line + u"\n  not in:\n" + text.join(u'\n')));
+        QCOMPARE(text.filter(QStringLiteral("qsqld.admin")).size(), expected.size());
+        QVERIFY(text.filter(QStringLiteral("INFO qsqld.repl: ns=shop-1 replication log started")).size() == 1);
     }
 
     void sigtermDrainsCheckpointsAndExits0()

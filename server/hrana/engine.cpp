@@ -9,12 +9,15 @@
 #include <QDateTime>
 #include <QDir>
 #include <QMessageAuthenticationCode>
+#include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QtEndian>
 
 namespace qsqld::hrana {
 
 using namespace std::chrono;
+
+Q_LOGGING_CATEGORY(lcEngine, "qsqld.engine", QtInfoMsg)
 
 namespace {
 constexpr auto TOMBSTONE_TTL = seconds(300); // STREAM_EXPIRED is answered this long after expiry
@@ -79,7 +82,7 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
         if (m_config.onCommit)
             db->log->setCommitListener([cb = m_config.onCommit, ns](quint64 frame) { cb(ns, frame); });
     } else if (m_config.replicationLog) {
-        qWarning("namespace `%s` is served without replication: %s", qPrintable(ns), db->logError.constData());
+        qCWarning(lcEngine, "ns=%s served without replication: %s", qPrintable(ns), db->logError.constData());
     }
     db->stats.load(db->statsFile());
     NamespaceDb *raw = db.release();
@@ -310,6 +313,8 @@ void Engine::closeIdleNamespaces(const QString &keep)
         if (oldest->stats.dirty())
             saveStats(*oldest);
         // Closes its idle connections, then its replication log cleanly (reopened as it is on next use).
+        qCDebug(lcEngine, "ns=%s closed: least recently used of %d open", qPrintable(oldest->name),
+                static_cast<int>(m_namespaces.size()));
         delete m_namespaces.take(oldest->name);
     }
 }
@@ -506,7 +511,7 @@ void Engine::shutdown()
             saveStats(*db);
         QByteArray error;
         if (m_config.snapshotAtShutdown && db->log && !db->log->compact(&error))
-            qWarning("cannot snapshot namespace `%s` at shutdown: %s", qPrintable(db->name), error.constData());
+            qCWarning(lcEngine, "ns=%s cannot snapshot at shutdown: %s", qPrintable(db->name), error.constData());
     }
     qDeleteAll(m_namespaces);
     m_namespaces.clear();

@@ -5,6 +5,7 @@
 #include "frame.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QLoggingCategory>
 #include <QProcess>
 #include <QSaveFile>
@@ -19,6 +20,14 @@
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcRepl, "qsqld.repl", QtInfoMsg)
+
+namespace {
+// The namespace field of a log line ("ns=<name>"): a namespace's folder is named after it.
+QString nsField(const QString &dir)
+{
+    return QStringLiteral("ns=") + QFileInfo(dir).fileName();
+}
+} // namespace
 
 namespace qsqld::repl {
 
@@ -133,9 +142,9 @@ std::unique_ptr<ReplicationLog> ReplicationLog::open(const QString &dir, const Q
         ok = recorded.trimmed().endsWith(QByteArray(' ' + QByteArray::number(log->m_start + log->m_count)))
             && log->m_snapshots.load(log->m_logId, log->m_start);
         if (!ok)
-            qCWarning(lcRepl) << "replication log of" << dir << "does not match its shutdown record; rebuilding it";
+            qCWarning(lcRepl).noquote() << nsField(dir) << "replication log does not match its shutdown record; rebuilding it";
     } else if (QFile::exists(log->m_path)) {
-        qCWarning(lcRepl) << "replication log of" << dir << "was not closed cleanly or the database changed;"
+        qCWarning(lcRepl).noquote() << nsField(dir) << "replication log was not closed cleanly or the database changed;"
                           << "rebuilding it under a new log id (replicas will download the database again)";
     }
     if (!ok && !log->rebuild(error))
@@ -274,7 +283,7 @@ bool ReplicationLog::rebuild(QByteArray *error)
     m_salts.reset();
     m_consumed = 0;
     m_broken = false;
-    qCInfo(lcRepl) << "replication log of" << m_dir << "started with" << pages << "pages, log id"
+    qCInfo(lcRepl).noquote() << nsField(m_dir) << "replication log started with" << pages << "pages, log id"
                    << m_logId.toString(QUuid::WithoutBraces);
     return true;
 }
@@ -317,7 +326,7 @@ bool ReplicationLog::capture(int nFrame)
         m_count = countBefore;
         m_lastChecksum = checksumBefore;
         [[maybe_unused]] int rc = ::ftruncate(m_fd, sizeBytes());
-        qCCritical(lcRepl) << "cannot capture committed frames of" << m_dbFile << "into the replication log ("
+        qCCritical(lcRepl).noquote() << nsField(m_dir) << "cannot capture committed frames into the replication log ("
                            << std::strerror(errno) << "); replication of this namespace stops until the next start,"
                            << "which rebuilds the log";
         return false;
@@ -356,7 +365,7 @@ void ReplicationLog::compactIfDue()
         && std::chrono::steady_clock::now() - m_logStartedAt > *m_policy.maxLogDuration;
     QByteArray error;
     if ((tooBig || tooOld) && !compact(&error))
-        qCCritical(lcRepl) << "cannot compact the replication log of" << m_dir << ":" << error;
+        qCCritical(lcRepl).noquote() << nsField(m_dir) << "cannot compact the replication log:" << error;
 }
 
 bool ReplicationLog::compact(QByteArray *error)
@@ -374,14 +383,14 @@ bool ReplicationLog::compact(QByteArray *error)
     m_count = 0;
     m_index.reset(); // its log positions moved into a snapshot
     m_logStartedAt = std::chrono::steady_clock::now();
-    qCInfo(lcRepl).nospace() << "replication log of " << m_dir << " compacted into " << snapshot->path << " ("
-                              << snapshot->frames << " frames)";
+    qCInfo(lcRepl).noquote().nospace() << nsField(m_dir) << " replication log compacted into " << snapshot->path
+                                        << " (" << snapshot->frames << " frames)";
     if (!m_policy.snapshotExec.isEmpty()
         && !QProcess::startDetached(m_policy.snapshotExec, {snapshot->path, m_policy.ns}))
-        qCWarning(lcRepl) << "cannot run --snapshot-exec" << m_policy.snapshotExec;
+        qCWarning(lcRepl).noquote() << nsField(m_dir) << "cannot run --snapshot-exec" << m_policy.snapshotExec;
     QByteArray mergeError;
     if (!m_snapshots.mergeIfDue(m_logId, &mergeError))
-        qCWarning(lcRepl) << "cannot merge the snapshots of" << m_dir << ":" << mergeError;
+        qCWarning(lcRepl).noquote() << nsField(m_dir) << "cannot merge the snapshots:" << mergeError;
     return true;
 }
 

@@ -47,7 +47,7 @@ void ServerRuntime::beat()
             QByteArray error;
             const QByteArray json = e.statsJson(ns, &error);
             return json.isEmpty() ? http::Response::error(500, error) : http::Response::json(200, json);
-        }, [this, target](http::Response stats) {
+        }, [this, target, ns](http::Response stats) {
             if (stats.status != 200 || !m_heartbeatNet)
                 return;
             QNetworkRequest req(target);
@@ -55,14 +55,15 @@ void ServerRuntime::beat()
             if (!m_config.heartbeatAuth.isEmpty())
                 req.setRawHeader("Authorization", m_config.heartbeatAuth.toUtf8());
             QNetworkReply *reply = m_heartbeatNet->post(req, stats.body);
-            connect(reply, &QNetworkReply::finished, reply, [reply, target] {
+            connect(reply, &QNetworkReply::finished, reply, [reply, target, ns] {
                 reply->deleteLater();
                 const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
                 if (reply->error() != QNetworkReply::NoError && status == 0)
-                    qCWarning(lcHeartbeat).noquote() << "heartbeat to" << target.toString() << "failed:"
+                    qCWarning(lcHeartbeat).noquote() << QStringLiteral("ns=") + ns << "heartbeat to" << target.toString() << "failed:"
                                                      << reply->errorString();
                 else if (status >= 300)
-                    qCWarning(lcHeartbeat).noquote() << "heartbeat to" << target.toString() << "answered" << status;
+                    qCWarning(lcHeartbeat).noquote() << QStringLiteral("ns=") + ns << "heartbeat to" << target.toString() << "answered"
+                                                     << status;
             });
         });
     }

@@ -21,7 +21,10 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLoggingCategory>
 #include <QUrlQuery>
+
+Q_DECLARE_LOGGING_CATEGORY(lcAdmin) // serverruntime.cpp
 
 namespace qsqld::runtime {
 
@@ -179,6 +182,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
                 return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
             m_registry->setConfig(*ns, options.config);
             refreshAttachable();
+            qCInfo(lcAdmin) << "ns=default config replaced (create of default)";
             return ctx.reply(Response::empty(200));
         }
         if (m_registry->exists(*ns) && (*ns != u"default" || m_registry->names().contains(*ns)))
@@ -229,6 +233,8 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             return error.isEmpty() ? Response::empty(200) : Response::error(500, error);
         }, [this, ns = *ns, reply = ctx.reply](Response resp) {
             m_registry->setBusy(ns, false);
+            if (resp.status == 200)
+                qCInfo(lcAdmin).noquote() << QStringLiteral("ns=") + ns << "deleted";
             reply(std::move(resp));
         });
     });
@@ -253,7 +259,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
         const ns::NamespaceConfig config = m_registry->config(*from); // the fork inherits all of it, as in sqld
         m_registry->setBusy(to, true);
         onWorker(*from, [from = *from, to](Engine &e) { return e.forkNamespace(from, to); },
-                 [this, to, config, reply = ctx.reply](Response resp) {
+                 [this, from = *from, to, config, reply = ctx.reply](Response resp) {
                      m_registry->setBusy(to, false);
                      if (resp.status == 200) {
                          QString error;
@@ -267,6 +273,7 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
                          m_registry->add(to);
                          m_registry->setConfig(to, config);
                          refreshAttachable();
+                         qCInfo(lcAdmin).noquote() << QStringLiteral("ns=") + to << "created as a fork of" << from;
                      }
                      reply(std::move(resp));
                  });
@@ -294,6 +301,8 @@ void ServerRuntime::installAdminRoutes(http::Router &r)
             return ctx.reply(Response::error(500, "Internal Error: `" + error.toUtf8() + "`"));
         m_registry->setConfig(*ns, config); // requests from now on carry it
         refreshAttachable();
+        qCInfo(lcAdmin).noquote() << QStringLiteral("ns=") + *ns << "config changed:"
+                                  << QJsonDocument::fromJson(ctx.request.body).object().keys().join(u", "_s);
         ctx.reply(Response::empty(200));
     });
 

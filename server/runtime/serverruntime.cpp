@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 Q_LOGGING_CATEGORY(lcRuntime, "qsqld.runtime", QtInfoMsg)
+Q_LOGGING_CATEGORY(lcAdmin, "qsqld.admin", QtInfoMsg) // one line per namespace change made through the admin API
 
 namespace qsqld::runtime {
 
@@ -459,12 +460,15 @@ void ServerRuntime::createNamespace(const QString &ns, const ns::NamespaceConfig
                                     QString dumpFile, bool removeDumpFile, http::ReplyChannel reply)
 {
     m_registry->setBusy(ns, true);
+    const QString how = !dumpSql.isEmpty() ? u" from an uploaded dump of %1 bytes"_s.arg(dumpSql.size())
+        : !dumpFile.isEmpty()               ? u" from a dump"_s
+                                            : QString();
     onWorker(ns, [ns, dumpSql = std::move(dumpSql), dumpFile, removeDumpFile](hrana::Engine &e) {
         http::Response r = e.createNamespace(ns, dumpSql, dumpFile);
         if (removeDumpFile)
             QFile::remove(dumpFile);
         return r;
-    }, [this, ns, config, reply = std::move(reply)](http::Response resp) {
+    }, [this, ns, config, how, reply = std::move(reply)](http::Response resp) {
         m_registry->setBusy(ns, false);
         if (resp.status == 200) {
             QString error;
@@ -478,6 +482,7 @@ void ServerRuntime::createNamespace(const QString &ns, const ns::NamespaceConfig
             m_registry->add(ns);
             m_registry->setConfig(ns, config);
             refreshAttachable();
+            qCInfo(lcAdmin).noquote() << QStringLiteral("ns=") + ns << u"created"_s + how;
         }
         reply(std::move(resp));
     });
