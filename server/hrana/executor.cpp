@@ -323,9 +323,11 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
     // ATTACH of a namespace becomes a read-only attach of its database file (sqld's rewrite).
     const sql::StatementInfo *runInfo = &info;
     sql::StatementInfo attach;
+    QByteArray attachFile; // the one file the sandbox lets this statement attach
     if (info.kind == sql::StatementClass::Attach) {
         attach = info;
         QByteArray path = QString(m_limits.dbRoot + u'/' + QString::fromUtf8(info.attachTarget) + u"/data").toUtf8();
+        attachFile = "file:" + path + "?mode=ro";
         path.replace('\'', "''");
         QByteArray alias = info.attachAlias;
         alias.replace('"', "\"\"");
@@ -333,7 +335,13 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
         runInfo = &attach;
     }
     db::DbError dbErr;
-    sqlite3_stmt *raw = m_session.cache.acquire(conn.get(), runInfo->sql, &dbErr);
+    sqlite3_stmt *raw = nullptr;
+    {
+        sql::Sandbox::UserScope tenant(m_session.sandbox, attachFile);
+        raw = m_session.cache.acquire(conn.get(), runInfo->sql, &dbErr);
+    }
+    if (!raw && dbErr.primary() == SQLITE_AUTH && !m_session.sandbox.refusal().isEmpty())
+        dbErr.message += ": " + m_session.sandbox.refusal();
     if (!raw) {
         conn.clearDeadline();
         out.status = (dbErr.primary() == SQLITE_BUSY) ? StepStatus::Busy : StepStatus::Error;
@@ -406,10 +414,16 @@ DescribeResult Executor::describe(const QByteArray &sql, Error *error)
     db::Statement stmt;
     sqlite3_stmt *raw = nullptr;
     const char *tail = nullptr;
-    const int rc = sqlite3_prepare_v2(m_session.conn.get(), sql.constData(), static_cast<int>(sql.size()), &raw, &tail);
+    int rc;
+    {
+        sql::Sandbox::UserScope tenant(m_session.sandbox);
+        rc = sqlite3_prepare_v2(m_session.conn.get(), sql.constData(), static_cast<int>(sql.size()), &raw, &tail);
+    }
     stmt = db::Statement(raw);
     if (rc != SQLITE_OK) {
         db::DbError e = m_session.conn.lastError();
+        if (e.primary() == SQLITE_AUTH && !m_session.sandbox.refusal().isEmpty())
+            e.message += ": " + m_session.sandbox.refusal();
         e.sql = sql;
         *error = errors::fromDb(e, true, false);
         return d;

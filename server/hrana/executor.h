@@ -9,6 +9,7 @@
 #include "db/sqlite.h"
 #include "ns/namespaceconfig.h"
 #include "util/responsebudget.h"
+#include "sql/sandbox.h"
 #include "sql/statementanalyzer.h"
 
 #include <QHash>
@@ -28,6 +29,7 @@ class AnalysisCache;
 struct Session
 {
     db::Connection conn;
+    sql::Sandbox sandbox; // installed on conn by NamespaceDb::openSession
     db::StatementCache cache;
     QHash<qint32, QByteArray> storedSql;
     bool txnTimedOut = false; // the next request fails with TRANSACTION_TIMEOUT once

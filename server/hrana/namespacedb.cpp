@@ -60,6 +60,7 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
         return nullptr;
     }
     sqlite3_busy_timeout(raw, 0);
+    session->sandbox.install(raw);
     if (log)
         log->attach(raw, walAutocheckpoint); // after the pragmas: wal_autocheckpoint installs a hook of its own
     sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, MAX_ROW_SIZE);

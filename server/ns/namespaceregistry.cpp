@@ -17,6 +17,8 @@ void NamespaceRegistry::scan()
     for (const QString &entry : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         if (!validateName(entry.toUtf8()).isEmpty() || !QFileInfo::exists(dir.filePath(entry + u"/data")))
             continue;
+        if (QFileInfo(dir.filePath(entry)).isSymLink() || QFileInfo(dir.filePath(entry + u"/data")).isSymLink())
+            continue; // never followed (Engine::namespaceDb refuses it too)
         m_names.insert(entry);
         // Counters carried over from the last run (sqld's stats.json fields, plus qsqld's last_activity_ms).
         QFile stats(dir.filePath(entry + u"/stats.json"));
