@@ -134,6 +134,18 @@ inline bool staysSilent(QTcpSocket &s, int ms)
     return s.bytesAvailable() == 0 && !ready.wait(ms);
 }
 
+// One request on a fresh connection; the first response (an empty one if none came within `timeoutMs`).
+inline RawResponse oneRequest(quint16 port, const QByteArray &bytes, int timeoutMs = 10000)
+{
+    QTcpSocket s;
+    QSignalSpy connected(&s, &QTcpSocket::connected);
+    s.connectToHost(QHostAddress::LocalHost, port);
+    if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(timeoutMs))
+        return {};
+    s.write(bytes);
+    return readResponses(s, 1, timeoutMs).value(0);
+}
+
 inline QByteArray post(const QByteArray &path, const QByteArray &body, const QByteArray &extraHeaders = {})
 {
     return "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" + extraHeaders

@@ -398,13 +398,7 @@ class TestReplication : public QObject
 
     static RawResponse rawRequest(quint16 port, const QByteArray &bytes)
     {
-        QTcpSocket s;
-        QSignalSpy connected(&s, &QTcpSocket::connected);
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(TIMEOUT))
-            return {};
-        s.write(bytes);
-        return readResponses(s, 1, TIMEOUT).value(0);
+        return oneRequest(port, bytes, TIMEOUT);
     }
     static RawResponse admin(const TestServer &srv, const QByteArray &path, const QByteArray &body = {})
     {

@@ -25,13 +25,7 @@ constexpr int TIMEOUT = 10000;
 
 RawResponse request(quint16 port, const QByteArray &bytes)
 {
-    QTcpSocket s;
-    QSignalSpy connected(&s, &QTcpSocket::connected);
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(TIMEOUT))
-        return {};
-    s.write(bytes);
-    return readResponses(s, 1, TIMEOUT).value(0);
+    return oneRequest(port, bytes, TIMEOUT);
 }
 
 QByteArray jsonString(const QByteArray &text)

@@ -315,13 +315,7 @@ QByteArray upgradeRequest(const QByteArray &host, const QByteArray &path, const 
 // One raw request on a fresh socket; the first response head (and its Content-Length body).
 RawResponse raw(quint16 port, const QByteArray &bytes)
 {
-    QTcpSocket s;
-    QSignalSpy connected(&s, &QTcpSocket::connected);
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(TIMEOUT))
-        return {};
-    s.write(bytes);
-    return readResponses(s, 1, TIMEOUT).value(0);
+    return oneRequest(port, bytes, TIMEOUT);
 }
 
 bool hasHeader(const RawResponse &r, const QByteArray &name)

@@ -218,13 +218,7 @@ class TestWsProtobuf : public QObject
     }
     static RawResponse rawRequest(quint16 port, const QByteArray &bytes)
     {
-        QTcpSocket s;
-        QSignalSpy connected(&s, &QTcpSocket::connected);
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(TIMEOUT))
-            return {};
-        s.write(bytes);
-        return readResponses(s, 1, TIMEOUT).value(0);
+        return oneRequest(port, bytes, TIMEOUT);
     }
     QByteArray freshNs()
     {
