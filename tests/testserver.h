@@ -6,6 +6,9 @@
 #include "runtime/serverruntime.h"
 
 #include <QHostAddress>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
@@ -159,6 +162,20 @@ inline QByteArray executeBody(const QByteArray &sql, const QByteArray &baton = {
     return "{\"baton\":" + (baton.isEmpty() ? QByteArray("null") : "\"" + baton + "\"")
         + ",\"requests\":[{\"type\":\"execute\",\"stmt\":{\"sql\":\"" + escaped + "\"}}"
         + (close ? ",{\"type\":\"close\"}" : "") + "]}";
+}
+
+// A /v2/pipeline body: each statement as an `execute`, then `close` if asked, on `baton` (none if empty).
+inline QByteArray pipelineBody(const QList<QByteArray> &statements, const QByteArray &baton = {}, bool close = true)
+{
+    QJsonArray requests;
+    for (const QByteArray &sql : statements)
+        requests.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("execute")},
+                                    {QStringLiteral("stmt"), QJsonObject{{QStringLiteral("sql"), QString::fromUtf8(sql)}}}});
+    if (close)
+        requests.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("close")}});
+    QJsonObject body{{QStringLiteral("requests"), requests}};
+    body[QStringLiteral("baton")] = baton.isEmpty() ? QJsonValue() : QJsonValue(QString::fromUtf8(baton));
+    return QJsonDocument(body).toJson(QJsonDocument::Compact);
 }
 
 // A query that keeps SQLite busy for a long time (until interrupted).

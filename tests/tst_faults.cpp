@@ -20,15 +20,7 @@ constexpr int TIMEOUT = 10000;
 QJsonArray pipeline(quint16 port, const QByteArray &ns, const QList<QByteArray> &statements, QByteArray *baton = nullptr,
                     bool close = true)
 {
-    QJsonArray requests;
-    for (const QByteArray &sql : statements)
-        requests.append(QJsonObject{{u"type"_s, u"execute"_s}, {u"stmt"_s, QJsonObject{{u"sql"_s, QString::fromUtf8(sql)}}}});
-    if (close)
-        requests.append(QJsonObject{{u"type"_s, u"close"_s}});
-    QJsonObject body{{u"requests"_s, requests}};
-    if (baton && !baton->isEmpty())
-        body[u"baton"_s] = QString::fromUtf8(*baton);
-    const RawResponse r = oneRequest(port, post("/v2/pipeline", QJsonDocument(body).toJson(QJsonDocument::Compact),
+    const RawResponse r = oneRequest(port, post("/v2/pipeline", pipelineBody(statements, baton ? *baton : QByteArray(), close),
                                                 "x-namespace: " + ns + "\r\n"),
                                      TIMEOUT);
     if (r.status != 200)

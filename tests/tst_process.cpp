@@ -1,7 +1,7 @@
 // The qsqld executable as a process: CLI errors (one line, exit 1), graceful SIGTERM (in-flight work
 // finishes, WAL checkpointed, exit 0), and kill -9 under write load (no acknowledged write lost).
 
-#include "testserver.h"
+#include "qsqldprocess.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -19,41 +19,8 @@ class TestProcess : public QObject
 {
     Q_OBJECT
 
-    struct Running
-    {
-        std::unique_ptr<QProcess> proc;
-        quint16 port = 0;
-        QByteArray out; // what it printed until the port was known
-    };
-
-    static Running launch(const QString &dbPath, const QStringList &extra = {})
-    {
-        Running r;
-        r.proc = std::make_unique<QProcess>();
-        r.proc->setProcessChannelMode(QProcess::MergedChannels);
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("QT_LOGGING_RULES")); // the port is read from the startup log line
-        r.proc->setProcessEnvironment(env);
-        r.proc->start(QStringLiteral(QSQLD_BINARY),
-                      QStringList{QStringLiteral("--db-path"), dbPath, QStringLiteral("--http-listen-addr"),
-                                  QStringLiteral("127.0.0.1:0")}
-                          + extra);
-        if (!r.proc->waitForStarted(10000))
-            return r;
-        static const QRegularExpression re(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)"));
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < 20000 && r.proc->state() == QProcess::Running) {
-            r.proc->waitForReadyRead(200);
-            r.out += r.proc->readAll();
-            const auto m = re.match(QString::fromUtf8(r.out));
-            if (m.hasMatch()) {
-                r.port = static_cast<quint16>(m.captured(1).toUInt());
-                break;
-            }
-        }
-        return r;
-    }
+    using Running = QsqldProcess;
+    static Running launch(const QString &dbPath, const QStringList &extra = {}) { return launchQsqld(dbPath, extra); }
 
     static QByteArray roundTrip(quint16 port, const QByteArray &body)
     {
@@ -72,22 +39,9 @@ class TestProcess : public QObject
         return {};
     }
 
-    // One request on a fresh connection to another process; the status (0 if there was no answer).
     static int call(quint16 port, const QByteArray &method, const QByteArray &path, const QByteArray &body = {})
     {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (!s.waitForConnected(5000))
-            return 0;
-        s.write(method + ' ' + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: "
-                + QByteArray::number(body.size()) + "\r\n\r\n" + body);
-        QByteArray buffer;
-        while (s.waitForReadyRead(30000)) {
-            buffer += s.readAll();
-            if (auto r = takeResponse(buffer))
-                return r->status;
-        }
-        return 0;
+        return callProcess(port, method, path, body).status;
     }
 
     static QByteArray firstValue(const QByteArray &body)
@@ -218,14 +172,7 @@ private slots:
                           {QStringLiteral("--enable-namespaces"), QStringLiteral("--admin-listen-addr"),
                            QStringLiteral("127.0.0.1:0")});
         QVERIFY(srv.port);
-        static const QRegularExpression adminRe(QStringLiteral("admin API on http://127\\.0\\.0\\.1:(\\d+)"));
-        quint16 adminPort = 0;
-        for (int i = 0; i < 100 && !adminPort; ++i) {
-            if (const auto m = adminRe.match(QString::fromUtf8(srv.out)); m.hasMatch())
-                adminPort = static_cast<quint16>(m.captured(1).toUInt());
-            else if (srv.proc->waitForReadyRead(200))
-                srv.out += srv.proc->readAll();
-        }
+        const quint16 adminPort = srv.adminPort;
         QVERIFY(adminPort);
         QCOMPARE(call(adminPort, "POST", "/v1/namespaces/shop-1/create", "{}"), 200);
         QCOMPARE(call(adminPort, "POST", "/v1/namespaces/shop-1/config", R"({"block_reads":false,"block_writes":true,"block_reason":"x"})"),
