@@ -6,6 +6,8 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 
+#include <limits>
+
 Q_LOGGING_CATEGORY(lcHttp, "qsqld.http", QtInfoMsg)
 
 namespace qsqld::http {
@@ -70,10 +72,15 @@ Connection::Connection(QTcpSocket *socket, RequestHandler &handler, const Connec
     });
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] {
-        if (m_parser.inProgress() && !m_parser.headersDone()) {
+        if (m_closing && m_pending.empty()) {
+            close(); // the last answers were not taken in time: a client that does not read gets no more
+        } else if (m_parser.inProgress() && !m_parser.headersDone()) {
             writeError(408, "Timed out waiting for the request headers");
+        } else if (m_parser.inProgress() && m_pending.empty()) {
+            // The whole request must arrive within the header timeout: a body trickling in cannot hold a slot.
+            writeError(408, "Timed out waiting for the request body");
         } else if (m_pending.empty() || m_pending.begin()->second.streaming) {
-            close(); // idle keep-alive connection, a body that stopped arriving, or a reader that stopped reading
+            close(); // idle keep-alive connection, or a reader that stopped reading
         }
     });
     armTimer();
@@ -112,10 +119,21 @@ void Connection::onReadyRead()
     const bool wasIdle = !m_parser.inProgress();
     m_buffer.append(m_socket->readAll());
     processBuffer();
-    if (wasIdle && m_parser.inProgress() && !m_parser.headersDone())
+    if (wasIdle && m_parser.inProgress() && !m_parser.headersDone()) {
         m_timer.start(m_limits.headerTimeoutMs);
-    else if (!m_parser.inProgress())
+    } else if (!m_parser.inProgress()) {
+        m_bodyDeadlineSet = false;
         armTimer();
+    } else if (m_parser.headersDone() && !m_bodyDeadlineSet && m_pending.empty()) {
+        // A body on its way: it may take the header timeout plus its length at a slow mobile link's rate, not
+        // forever (a body trickling in byte by byte must not hold a connection).
+        bool known = false;
+        const qint64 length = m_parser.current().header("content-length").toLongLong(&known);
+        const qint64 bytes = known ? std::min<qint64>(length, m_limits.maxBody) : m_limits.maxBody;
+        const qint64 ms = m_limits.headerTimeoutMs + bytes * 1000 / std::max<qint64>(1, m_limits.minBodyBytesPerSecond);
+        m_timer.start(static_cast<int>(std::min<qint64>(ms, std::numeric_limits<int>::max())));
+        m_bodyDeadlineSet = true;
+    }
 }
 
 bool Connection::tryUpgrade()
@@ -305,8 +323,10 @@ void Connection::flush()
     if (m_closing && m_pending.empty()) {
         if (m_socket && m_socket->bytesToWrite() == 0)
             close();
-        else if (m_socket)
+        else if (m_socket) {
             m_socket->disconnectFromHost(); // flushes, then closes
+            m_timer.start(m_limits.idleTimeoutMs); // unless the client does not read: then abort
+        }
         return;
     }
     // Room for more pipelined requests already buffered.

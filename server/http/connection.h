@@ -31,6 +31,8 @@ struct ConnectionLimits
     qsizetype maxBody = 32 * 1024 * 1024;
     int headerTimeoutMs = 10'000;
     int idleTimeoutMs = 60'000;
+    // A request body must arrive within headerTimeoutMs plus its length at this rate (a chunked body: maxBody's).
+    qint64 minBodyBytesPerSecond = 64 * 1024;
     int maxPipelined = 32; // requests in flight per connection before we stop reading
     util::ResponseBudget *budget = nullptr;
 };
@@ -104,6 +106,7 @@ private:
     bool m_closing = false;    // no more requests are read
     bool m_closed = false;
     bool m_continueSent = false;
+    bool m_bodyDeadlineSet = false; // the current request's body deadline is running
     bool m_upgradeChecked = false; // only the first request of a connection may be a WebSocket upgrade
     qint64 m_chargedUnwritten = 0; // budget bytes handed to the socket but not yet written
 };
