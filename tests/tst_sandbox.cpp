@@ -171,6 +171,20 @@ private slots:
         QCOMPARE(admin("POST", "/v1/namespaces/bob/config", R"({"block_reads":false,"block_writes":false})").status, 200);
     }
 
+    // durability_mode (admin config) is what the tenant's connection runs with; the tenant cannot change it.
+    void durabilityModeSetsSynchronous()
+    {
+        const QList<QPair<QByteArray, QString>> modes = {{"strong", u"2"_s}, {"extra", u"3"_s}, {"relaxed", u"1"_s}};
+        for (const auto &[mode, level] : modes) {
+            QCOMPARE(admin("POST", "/v1/namespaces/alice/config",
+                           "{\"block_reads\":false,\"block_writes\":false,\"durability_mode\":\"" + mode + "\"}").status,
+                     200);
+            QCOMPARE(firstValue(run(m_srv, "alice", "PRAGMA synchronous")), level);
+        }
+        QCOMPARE(run(m_srv, "alice", "PRAGMA synchronous=OFF")[u"type"_s].toString(), u"error"_s);
+        QCOMPARE(firstValue(run(m_srv, "alice", "PRAGMA synchronous")), u"1"_s);
+    }
+
     // The authorizer on its own, for statements the analyzer would have stopped first.
     void authorizerRefusesOnItsOwn_data()
     {
