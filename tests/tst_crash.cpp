@@ -1,5 +1,5 @@
-// Crash consistency: qsqld runs under a write load from several clients (autocommit pipelines and interactive
-// transactions across requests, on two namespaces) and is killed with SIGKILL at a random moment, then restarted,
+// Crash consistency: qsqld runs under a write load from several clients (autocommit pipelines, interactive
+// transactions across requests, and embedded-replica writes through proxy.Proxy/Execute, on two namespaces) and is killed with SIGKILL at a random moment, then restarted,
 // round after round. After each restart: every acknowledged write is there, no transaction is half-applied (both
 // of its rows or neither), nothing that was never sent appears, PRAGMA integrity_check is ok for every tenant, and
 // the replication history did not go back under the same log id (a replica either continues or, on a new log id,
@@ -10,11 +10,16 @@
 
 #include "qsqldprocess.h"
 
+#include "repl/grpcweb.h"
+
+#include "proxy.pb.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSet>
+#include <QtEndian>
 
 #include <csignal>
 
@@ -24,6 +29,44 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QList<QByteArray> NAMESPACES = {"crash1"_ba, "crash2"_ba};
+
+// An embedded replica's write (what @libsql/client sends for a write on a replica): proxy.Proxy/Execute over
+// gRPC-web, as a raw HTTP request.
+QByteArray replicaInsert(const QByteArray &ns, qint64 id)
+{
+    proxy::ProgramReq req;
+    req.set_client_id("crash-test-" + ns.toStdString());
+    proxy::Query *q = req.mutable_pgm()->add_steps()->mutable_query();
+    q->set_stmt("INSERT INTO t VALUES (" + std::to_string(id) + ", randomblob(300))");
+    q->mutable_positional();
+    const std::string bytes = req.SerializeAsString();
+    const QByteArray body = qsqld::repl::dataFrame(QByteArray(bytes.data(), qsizetype(bytes.size())));
+    return "POST /proxy.Proxy/Execute HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/grpc-web\r\n"
+           "te: trailers\r\nx-authorization: Bearer x\r\nx-namespace-bin: "
+        + ns.toBase64(QByteArray::OmitTrailingEquals) + "\r\ncontent-length: " + QByteArray::number(body.size())
+        + "\r\n\r\n" + body;
+}
+
+// True when the answer to replicaInsert is a result row with one row changed (acknowledged).
+bool replicaAcked(const RawResponse &r)
+{
+    if (r.status != 200 || (!r.header("grpc-status").isEmpty() && r.header("grpc-status") != "0"))
+        return false;
+    bool ok = false;
+    for (qsizetype at = 0; at + 5 <= r.body.size();) {
+        const quint8 flags = quint8(r.body.at(at));
+        const qsizetype len = qFromBigEndian<quint32>(r.body.constData() + at + 1);
+        const QByteArray payload = r.body.mid(at + 5, len);
+        at += 5 + len;
+        proxy::ExecuteResults res;
+        if (flags & 0x80)
+            ok = ok && payload.contains("grpc-status:0");
+        else
+            ok = res.ParseFromArray(payload.constData(), int(payload.size())) && res.results_size() == 1
+                && res.results(0).has_row() && res.results(0).row().affected_row_count() == 1;
+    }
+    return ok;
+}
 
 bool allOk(const QJsonObject &reply)
 {
@@ -38,7 +81,7 @@ bool allOk(const QJsonObject &reply)
 // One client connection with its own work: autocommit inserts, or two-request transactions.
 struct Client
 {
-    enum class Kind { Autocommit, Transaction } kind;
+    enum class Kind { Autocommit, Transaction, Replica } kind;
     QByteArray ns;
     std::unique_ptr<QTcpSocket> socket;
     QByteArray buffer;
@@ -61,6 +104,7 @@ class TestCrash : public QObject
 
     QHash<QByteArray, Ledger> m_ledger;
     qint64 m_nextId = 1;
+    int m_replicaWrites = 0;
 
     static QJsonObject sqlOn(quint16 port, const QByteArray &ns, const QList<QByteArray> &statements)
     {
@@ -88,6 +132,12 @@ class TestCrash : public QObject
     void send(Client &c)
     {
         QByteArray body;
+        if (c.kind == Client::Kind::Replica) {
+            c.inFlightId = m_nextId++;
+            m_ledger[c.ns].sentRows.insert(c.inFlightId);
+            c.socket->write(replicaInsert(c.ns, c.inFlightId));
+            return;
+        }
         if (c.kind == Client::Kind::Autocommit) {
             c.inFlightId = m_nextId++;
             m_ledger[c.ns].sentRows.insert(c.inFlightId);
@@ -106,6 +156,16 @@ class TestCrash : public QObject
     // Handles one response; false if it was not what the load expects.
     bool receive(Client &c, const RawResponse &r, int *acked)
     {
+        if (c.kind == Client::Kind::Replica) {
+            if (!replicaAcked(r)) {
+                qWarning() << "replica write refused:" << r.status << r.head << r.body.toHex();
+                return false;
+            }
+            m_ledger[c.ns].ackedRows.insert(c.inFlightId);
+            ++m_replicaWrites;
+            ++*acked;
+            return true;
+        }
         if (r.status != 200) {
             qWarning() << "HTTP" << r.status << r.body;
             return false;
@@ -191,10 +251,11 @@ private slots:
                 }
             }
 
-            // The load: per namespace two autocommit writers and one transaction client.
+            // The load: per namespace two autocommit writers, one transaction client and one replica.
             std::vector<Client> clients;
             for (const QByteArray &ns : NAMESPACES) {
-                for (const auto kind : {Client::Kind::Autocommit, Client::Kind::Autocommit, Client::Kind::Transaction})
+                for (const auto kind : {Client::Kind::Autocommit, Client::Kind::Autocommit, Client::Kind::Transaction,
+                                         Client::Kind::Replica})
                     clients.push_back(Client{kind, ns, std::make_unique<QTcpSocket>(), {}, 0, 0, {}});
             }
             for (Client &c : clients) {
@@ -208,6 +269,7 @@ private slots:
             t.start();
             while (acked < target) {
                 QVERIFY2(t.elapsed() < 60000, "the load made no progress");
+    
                 for (Client &c : clients) {
                     if (!c.socket->waitForReadyRead(2))
                         continue;
@@ -251,6 +313,8 @@ private slots:
                   qint64(l.sentTxns.size()));
             QVERIFY(!l.ackedRows.isEmpty() && !l.ackedTxns.isEmpty());
         }
+        qInfo("%d of the acknowledged rows were embedded-replica writes", m_replicaWrites);
+        QVERIFY(m_replicaWrites > 0);
         ::kill(static_cast<pid_t>(last.proc->processId()), SIGTERM);
         QVERIFY(last.proc->waitForFinished(40000));
         QCOMPARE(last.proc->exitCode(), 0);
