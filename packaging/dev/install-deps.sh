@@ -11,7 +11,8 @@ APT_PACKAGES=(
     ca-certificates curl
 )
 if [ "${1:-}" = "--with-tests" ]; then
-    APT_PACKAGES+=(libnss-myhostname)
+    # valgrind: packaging/dev/valgrind.sh; clang + libFuzzer's runtime: tests/fuzz/run.sh.
+    APT_PACKAGES+=(libnss-myhostname valgrind clang libclang-rt-14-dev)
 fi
 
 missing=()

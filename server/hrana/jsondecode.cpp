@@ -52,7 +52,9 @@ bool optInt32(const QJsonObject &o, QLatin1StringView key, std::optional<qint32>
     if (v.isUndefined() || v.isNull())
         return true;
     const double d = v.toDouble();
-    if (!v.isDouble() || d != static_cast<double>(static_cast<qint32>(d))) {
+    // Range first: converting a double outside qint32 is undefined behaviour.
+    if (!v.isDouble() || !(d >= -2147483648.0 && d <= 2147483647.0)
+        || d != static_cast<double>(static_cast<qint32>(d))) {
         *error = deser("invalid value for `" + QByteArray(key.data(), key.size()) + "`, expected a 32-bit integer");
         return false;
     }

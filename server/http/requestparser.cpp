@@ -159,23 +159,25 @@ RequestParser::State RequestParser::feed(QByteArray &buffer)
     for (;;) {
         switch (m_state) {
         case State::Idle:
-            // Tolerate stray CRLFs between pipelined requests (RFC 9112 §2.2).
+            // Tolerate stray CRLFs between pipelined requests (RFC 9112 §2.2), also when the LF is still to come.
             while (buffer.startsWith("\r\n"))
                 buffer.remove(0, 2);
-            if (buffer.isEmpty())
+            if (buffer.isEmpty() || buffer == "\r")
                 return m_state;
             m_state = State::Headers;
             m_req = Request();
             [[fallthrough]];
         case State::Headers: {
+            // The head ends at the first empty line: CRLF CRLF, or LF LF from a client that ends lines with LF only.
             qsizetype end = buffer.indexOf("\r\n\r\n");
             qsizetype sep = 4;
-            if (end < 0) {
-                end = buffer.indexOf("\n\n");
+            if (const qsizetype lf = buffer.indexOf("\n\n"); lf >= 0 && (end < 0 || lf < end)) {
+                end = lf;
                 sep = 2;
             }
             if (end < 0) {
-                if (buffer.size() > m_maxHeader)
+                // The last 3 bytes may start the terminator: the verdict must not depend on how the bytes arrive.
+                if (buffer.size() - 3 > m_maxHeader)
                     return fail(431, "Request header fields too large");
                 return m_state;
             }
@@ -194,11 +196,10 @@ RequestParser::State RequestParser::feed(QByteArray &buffer)
             break;
         case State::ChunkSize: {
             const qsizetype eol = buffer.indexOf('\n');
-            if (eol < 0) {
-                if (buffer.size() > 1024)
-                    return fail(400, "Malformed chunk size");
+            if ((eol < 0 ? buffer.size() : eol) > 1024) // the line so far: the same verdict however the bytes arrive
+                return fail(400, "Malformed chunk size");
+            if (eol < 0)
                 return m_state;
-            }
             QByteArray line = buffer.left(eol).trimmed();
             buffer.remove(0, eol + 1);
             const qsizetype semi = line.indexOf(';');
@@ -234,11 +235,10 @@ RequestParser::State RequestParser::feed(QByteArray &buffer)
         case State::Trailers: {
             // Trailer fields are read and ignored, up to the empty line.
             const qsizetype eol = buffer.indexOf('\n');
-            if (eol < 0) {
-                if (buffer.size() > m_maxHeader)
-                    return fail(431, "Request trailer fields too large");
+            if ((eol < 0 ? buffer.size() : eol) > m_maxHeader)
+                return fail(431, "Request trailer fields too large");
+            if (eol < 0)
                 return m_state;
-            }
             const QByteArray line = buffer.left(eol).trimmed();
             buffer.remove(0, eol + 1);
             if (line.isEmpty())

@@ -79,7 +79,7 @@ void ServerRuntime::installUserRoutes(http::Router &r)
     // "turso dev" form: the namespace comes from the path.
     for (auto [path, version] : {std::pair{"/dev/:ns/v2/pipeline", hrana::Version::V2},
                                  std::pair{"/dev/:ns/v3/pipeline", hrana::Version::V3}}) {
-        r.add("POST", path, [this, version](RouteContext &&ctx) {
+        r.add("POST", path, [this, version = version](RouteContext &&ctx) { // clang < 16 cannot capture a binding
             const QByteArray name = ctx.params.value(0);
             if (QByteArray reason = ns::validateName(name); !reason.isEmpty())
                 return ctx.reply(ns::invalidNamespace(name, reason));

@@ -173,19 +173,30 @@ std::optional<std::vector<quint32>> decodeSelector(const QByteArray &bitmap, QBy
     }
     // Walk the bits rather than trusting the cardinality the bitmap declares (CRoaring 0.2 keeps a bitmap
     // container's declared count unchecked: sizing an array from it let a crafted selector overflow the heap).
+    // Nor does it check the order of containers and of array values: ids that do not ascend make the selector
+    // malformed, rather than cutting it short at the limit or sending a page twice.
     struct Collect
     {
         std::vector<quint32> ids;
         quint32 limit;
+        bool ascending = true;
     } collect{{}, limit};
     roaring_iterate(b, [](uint32_t value, void *param) {
         auto *c = static_cast<Collect *>(param);
+        if (!c->ids.empty() && value <= c->ids.back()) {
+            c->ascending = false;
+            return false;
+        }
         if (value >= c->limit)
             return false; // ascending: nothing further is wanted
         c->ids.push_back(value);
         return true;
     }, &collect);
     roaring_bitmap_free(b);
+    if (!collect.ascending) {
+        *error = "malformed server_pages_selector: page ids out of order";
+        return std::nullopt;
+    }
     return std::move(collect.ids);
 }
 
