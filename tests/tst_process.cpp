@@ -60,8 +60,10 @@ private slots:
         QTest::addRow("missing value") << QStringList{QStringLiteral("--db-path")} << QStringLiteral("--db-path");
         QTest::addRow("unreadable key file") << QStringList{QStringLiteral("--auth-jwt-key-file"), QStringLiteral("k.pem")}
                                              << QStringLiteral("--auth-jwt-key-file");
-        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--extensions-path"), QStringLiteral("ext")}
-                                             << QStringLiteral("--extensions-path");
+        QTest::addRow("not yet implemented") << QStringList{QStringLiteral("--enable-http-console")}
+                                             << QStringLiteral("--enable-http-console");
+        QTest::addRow("no trusted.lst") << QStringList{QStringLiteral("--extensions-path"), QStringLiteral("ext")}
+                                        << QStringLiteral("--extensions-path");
         QTest::addRow("out of scope") << QStringList{QStringLiteral("--primary-grpc-url"), QStringLiteral("http://x")}
                                       << QStringLiteral("--primary-grpc-url");
     }

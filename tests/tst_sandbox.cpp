@@ -7,6 +7,7 @@
 
 #include "sql/sandbox.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -299,6 +300,90 @@ private slots:
         const RawResponse list = request(srv.adminPort(), "GET /v1/namespaces HTTP/1.1\r\nHost: x\r\n\r\n");
         QVERIFY2(!list.body.contains("alias") && !list.body.contains("filelink"), list.body.constData());
         QCOMPARE(run(srv, "real", "SELECT count(*) FROM t")[u"type"_s].toString(), u"ok"_s);
+    }
+
+    // --extensions-path: the listed, checked extensions are in every tenant connection, and a tenant still cannot
+    // load anything itself (not even a trusted file).
+    void trustedExtensionsAreLoaded()
+    {
+        QTemporaryDir ext;
+        const QString lib = ext.path() + u"/hello.so"_s;
+        QVERIFY(QFile::copy(QStringLiteral(QSQLD_TEST_EXTENSION), lib));
+        writeTrustedList(ext.path(), sha256Of(lib) + "  hello.so\n");
+
+        TestServer srv;
+        auto config = TestServer::defaultConfig();
+        config.extensionsPath = ext.path();
+        QVERIFY(srv.start(config));
+        QCOMPARE(request(srv.adminPort(), "POST /v1/namespaces/carol/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+                     .status, 200);
+        const QJsonObject hello = run(srv, "carol", "SELECT qsqld_ext_hello('carol')");
+        QVERIFY2(hello[u"type"_s] == u"ok"_s, QJsonDocument(hello).toJson().constData());
+        QCOMPARE(firstValue(hello), u"hello, carol"_s);
+        // In a view too, read by a later connection (the extension's function is there in each one).
+        QCOMPARE(run(srv, "carol", "CREATE VIEW greet AS SELECT qsqld_ext_hello('view') AS g")[u"type"_s].toString(), u"ok"_s);
+        QCOMPARE(firstValue(run(srv, "carol", "SELECT g FROM greet")), u"hello, view"_s);
+
+        const QJsonObject self = run(srv, "carol", "SELECT load_extension('" + lib.toUtf8() + "')");
+        QCOMPARE(self[u"type"_s].toString(), u"error"_s);
+        QVERIFY2(self[u"error"_s][u"message"_s].toString().contains(u"load_extension"_s),
+                 QJsonDocument(self).toJson().constData());
+    }
+
+    void untrustedExtensionsStopTheStart_data()
+    {
+        QTest::addColumn<QByteArray>("list"); // trusted.lst; "<sha>" stands for the real digest of hello.so
+        QTest::addColumn<QString>("mentions");
+        QTest::newRow("no trusted.lst") << QByteArray() << u"cannot read"_s;
+        QTest::newRow("wrong digest") << QByteArray(64, 'a') + " hello.so\n" << u"not the listed"_s;
+        QTest::newRow("not a digest") << "abc123 hello.so\n"_ba << u"is not a SHA-256 digest"_s;
+        QTest::newRow("a space in the name") << "<sha> hello .so\n"_ba << u"cannot contain spaces"_s;
+        QTest::newRow("missing file") << "<sha> gone.so\n"_ba << u"no extension file"_s;
+        QTest::newRow("path outside") << "<sha> ../hello.so\n"_ba << u"is not a file of"_s;
+        QTest::newRow("absolute path") << "<sha> /etc/passwd\n"_ba << u"is not a file of"_s;
+        QTest::newRow("not a library") << "<notlib> notlib.so\n"_ba << u"cannot load extension"_s;
+        QTest::newRow("a bad second line") << "<sha> hello.so\nnonsense\n"_ba << u"line 2"_s;
+    }
+    void untrustedExtensionsStopTheStart()
+    {
+        QFETCH(QByteArray, list);
+        QFETCH(QString, mentions);
+        QTemporaryDir parent;
+        const QString dir = parent.path() + u"/ext"_s;
+        QVERIFY(QDir().mkpath(dir));
+        const QString lib = dir + u"/hello.so"_s;
+        QVERIFY(QFile::copy(QStringLiteral(QSQLD_TEST_EXTENSION), lib));
+        QVERIFY(QFile::copy(QStringLiteral(QSQLD_TEST_EXTENSION), parent.path() + u"/hello.so"_s));
+        QFile text(dir + u"/notlib.so"_s);
+        QVERIFY(text.open(QIODevice::WriteOnly) && text.write("not an ELF file\n") > 0);
+        text.close();
+        if (!list.isNull())
+            writeTrustedList(dir, list.replace("<sha>", sha256Of(lib)).replace("<notlib>", sha256Of(text.fileName())));
+
+        auto config = TestServer::defaultConfig();
+        config.extensionsPath = dir;
+        config.dbPath = parent.path() + u"/data"_s;
+        qsqld::runtime::ServerRuntime runtime(config);
+        QString error;
+        QVERIFY(!runtime.start(&error));
+        QVERIFY2(error.startsWith(u"qsqld: --extensions-path: "_s) && error.contains(mentions), qPrintable(error));
+        QVERIFY2(!error.contains(u'\n'), qPrintable(error));
+        QVERIFY(!QFile::exists(config.dbPath)); // nothing created for a server that did not start
+    }
+
+private:
+    static QByteArray sha256Of(const QString &path)
+    {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly))
+            return {};
+        return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex();
+    }
+    static void writeTrustedList(const QString &dir, const QByteArray &text)
+    {
+        QFile f(dir + u"/trusted.lst"_s);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QCOMPARE(f.write(text), text.size());
     }
 };
 

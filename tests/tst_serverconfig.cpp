@@ -127,7 +127,6 @@ struct Unsupported
 // Written out from the spec's section 14 (and sqld's --help), independently of the flag table.
 const QList<Unsupported> UNSUPPORTED = {
     { u"enable-http-console"_s, {}, false, true },
-    { u"extensions-path"_s, {}, false, false },
     { u"http-primary-url"_s, u"SQLD_HTTP_PRIMARY_URL"_s, true, false },
     { u"encryption-key"_s, u"SQLD_ENCRYPTION_KEY"_s, true, false },
     { u"grpc-listen-addr"_s, u"SQLD_GRPC_LISTEN_ADDR"_s, true, false },
@@ -169,7 +168,8 @@ const QStringList SUPPORTED = { u"db-path"_s, u"http-listen-addr"_s, u"admin-lis
     u"hrana-listen-addr"_s, u"max-log-size"_s, u"max-log-duration"_s, u"snapshot-exec"_s,
     u"snapshot-at-shutdown"_s, u"disable-replication-log"_s, u"soft-heap-limit-mb"_s, u"hard-heap-limit-mb"_s,
     u"idle-shutdown-timeout-s"_s, u"initial-idle-shutdown-timeout-s"_s, u"heartbeat-url"_s, u"heartbeat-auth"_s,
-    u"heartbeat-period-s"_s, u"max-active-namespaces"_s, u"page-cache-kib"_s };
+    u"heartbeat-period-s"_s, u"max-active-namespaces"_s, u"page-cache-kib"_s,
+    u"extensions-path"_s };
 
 QString unsupportedTail(bool outOfScope)
 {
@@ -202,6 +202,7 @@ private slots:
     void shortForms_data();
     void shortForms();
     void lastOccurrenceWins();
+    void extensionsPath();
 
     void logLevel_data();
     void logLevel();
@@ -518,6 +519,17 @@ void TestServerConfig::shortForms_data()
     QTest::addRow("value '-'") << QStringList { u"-d"_s, u"-"_s } << u"-"_s;
 }
 
+// --extensions-path / -e, as sqld: no environment variable.
+void TestServerConfig::extensionsPath()
+{
+    QCOMPARE(parse({ u"-e"_s, u"/ext"_s }).config.extensionsPath, u"/ext"_s);
+    QCOMPARE(parse({ u"--extensions-path=/srv/ext"_s }).config.extensionsPath, u"/srv/ext"_s);
+    QCOMPARE(parse({ u"-d"_s, u"x"_s, u"-e"_s, u"/ext"_s }).config.dbPath, u"x"_s);
+    QProcessEnvironment env;
+    env.insert(u"SQLD_EXTENSIONS_PATH"_s, u"/env"_s);
+    QCOMPARE(qsqld::runtime::parseCommandLine({ u"qsqld"_s }, env).config.extensionsPath, QString());
+}
+
 void TestServerConfig::shortForms()
 {
     QFETCH(QStringList, flags);
@@ -584,10 +596,8 @@ void TestServerConfig::unsupportedFlag_data()
             QTest::addRow("%s=value", tag.constData()) << QStringList { flag + u"=x"_s } << expected;
         }
     }
-    QTest::addRow("-e") << QStringList { u"-e"_s, u"/ext"_s }
-                        << u"qsqld: --extensions-path is not supported by this qsqld build yet"_s;
-    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"-e"_s, u"/ext"_s }
-                                            << u"qsqld: --extensions-path is not supported by this qsqld build yet"_s;
+    QTest::addRow("after a supported flag") << QStringList { u"-d"_s, u"x"_s, u"--enable-http-console"_s }
+                                            << u"qsqld: --enable-http-console is not supported by this qsqld build yet"_s;
 }
 
 void TestServerConfig::unsupportedFlag()
@@ -819,7 +829,8 @@ void TestServerConfig::helpListsEveryFlag()
     }
     QVERIFY(lineOf(u"-d, --db-path <PATH>"_s) != lines.end());
     QVERIFY(lineOf(u"-l, --hrana-listen-addr <ADDR>"_s)->endsWith(u"supported"_s));
-    QVERIFY(lineOf(u"-e, --extensions-path <DIR>"_s)->endsWith(u"not supported yet"_s));
+    QVERIFY(lineOf(u"-e, --extensions-path <DIR>"_s)->endsWith(u"supported"_s));
+    QVERIFY(lineOf(u"--enable-http-console"_s)->endsWith(u"not supported yet"_s));
     QVERIFY(lineOf(u"--grpc-listen-addr <ADDR>"_s)->endsWith(u"out of scope"_s));
     QVERIFY(lineOf(u"--no-welcome"_s)->endsWith(u"accepted, ignored"_s));
     QVERIFY(lineOf(u"--max-response-size <SIZE>"_s)->endsWith(u"supported"_s));

@@ -57,6 +57,7 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
     auto db = std::make_unique<NamespaceDb>();
     db->name = ns;
     db->pageCacheKib = m_config.pageCacheKib;
+    db->extensions = m_config.extensions;
     db->dir = m_config.dbRoot + u'/' + ns;
     db->file = db->dir + u"/data";
     // Only files inside --db-path: a namespace folder or database that is a symbolic link is not followed.

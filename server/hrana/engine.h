@@ -43,6 +43,7 @@ struct EngineConfig
     bool replicationLog = true; // capture frames for embedded replicas (--disable-replication-log turns it off)
     int maxOpenNamespaces = 100; // this worker's share of --max-active-namespaces
     int pageCacheKib = 2000;     // --page-cache-kib, per SQLite connection
+    QStringList extensions;      // --extensions-path: checked libraries loaded into every tenant connection
     // Called on the worker after each captured commit (Turso Sync long polls wake on it); may be empty.
     std::function<void(const QString &ns, quint64 lastFrame)> onCommit;
 };

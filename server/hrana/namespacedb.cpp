@@ -1,5 +1,7 @@
 #include "namespacedb.h"
 
+#include "sql/extensions.h"
+
 #include <QDir>
 #include <QFile>
 
@@ -60,6 +62,8 @@ std::unique_ptr<Session> NamespaceDb::openSession(bool create, bool walAutocheck
         return nullptr;
     }
     sqlite3_busy_timeout(raw, 0);
+    if (!sql::loadExtensions(raw, extensions, error))
+        return nullptr;
     session->sandbox.install(raw);
     if (log)
         log->attach(raw, walAutocheckpoint); // after the pragmas: wal_autocheckpoint installs a hook of its own

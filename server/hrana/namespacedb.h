@@ -30,6 +30,7 @@ struct NamespaceDb
     ns::NamespaceConfig config; // the latest configuration seen with a request
     bool activitySent = true; // the registry has seen the latest summary
     int pageCacheKib = 2000; // each connection's page cache limit (PRAGMA cache_size=-N)
+    QStringList extensions;  // loaded into each connection as it opens (--extensions-path)
     std::chrono::steady_clock::time_point lastUsed = std::chrono::steady_clock::now();
 
     QString statsFile() const { return dir + QStringLiteral("/stats.json"); }

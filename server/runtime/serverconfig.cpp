@@ -331,12 +331,15 @@ const auto FLAGS = std::to_array<FlagSpec>({
     { u"snapshot-at-shutdown", 0, {}, {}, S::Supported, u"off",
         u"Compact every open namespace's replication log at shutdown.", &setSwitch<&C::snapshotAtShutdown> },
 
+    { u"extensions-path", u'e', {}, u"DIR", S::Supported, {},
+        u"Directory with trusted.lst ('<sha256> <file>' per line): extensions loaded into every connection.",
+        &setText<&C::extensionsPath> },
+
     { u"hrana-listen-addr", u'l', u"SQLD_HRANA_LISTEN_ADDR", u"ADDR", S::Supported, {},
         u"Separate WebSocket-only Hrana listener (every path upgrades).", &setOptionalListen<&C::hranaListen> },
 
     // Not supported by this build yet
     { u"enable-http-console", 0, {}, {}, S::NotYet, u"off", u"Web console at /console." },
-    { u"extensions-path", u'e', {}, u"DIR", S::NotYet, {}, u"Directory of trusted SQLite extensions." },
 
     // Out of scope: replication, gRPC, bottomless, encryption, libsql-wal storage
     { u"http-primary-url", 0, u"SQLD_HTTP_PRIMARY_URL", u"URL", S::OutOfScope, {}, u"Primary's URL (replica)." },

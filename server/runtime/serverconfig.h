@@ -47,6 +47,7 @@ struct ServerConfig
     int maxLogSizeMb = 200;                // --max-log-size: compact a namespace's replication log past this
     std::optional<int> maxLogDurationS;    // --max-log-duration: ... or when it is this old
     QString snapshotExec;                  // --snapshot-exec: run with <snapshot file> <namespace>
+    QString extensionsPath;                // --extensions-path: directory with trusted.lst
     bool snapshotAtShutdown = false;       // --snapshot-at-shutdown
     int maxActiveNamespaces = 100;         // --max-active-namespaces (all workers together)
     std::optional<int> softHeapLimitMb;    // --soft-heap-limit-mb

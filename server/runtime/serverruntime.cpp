@@ -8,6 +8,7 @@
 #include "ns/metastore.h"
 #include "ns/namespaceconfig.h"
 #include "ns/namespaceregistry.h"
+#include "sql/extensions.h"
 #include "wsgateway.h"
 #include "util/responsebudget.h"
 
@@ -187,7 +188,20 @@ void ServerRuntime::startIdleShutdown()
 
 bool ServerRuntime::start(QString *error)
 {
-    if (!prepareAuth(error) || !prepareDataDir(error)) // a bad key must not leave a data folder behind
+    if (!prepareAuth(error)) // a bad key or extension must not leave a data folder behind
+        return false;
+    QStringList extensions;
+    if (!m_config.extensionsPath.isEmpty()) {
+        QString extError;
+        extensions = sql::loadTrustedExtensions(m_config.extensionsPath, &extError);
+        if (!extError.isEmpty()) {
+            *error = u"qsqld: --extensions-path: "_s + extError;
+            return false;
+        }
+        qCInfo(lcRuntime).noquote() << extensions.size() << "trusted extension(s) from" << m_config.extensionsPath
+                                    << "loaded into every connection";
+    }
+    if (!prepareDataDir(error))
         return false;
     // SQLite's heap limits are process-wide.
     if (m_config.softHeapLimitMb)
@@ -234,6 +248,7 @@ bool ServerRuntime::start(QString *error)
         ec.snapshotAtShutdown = m_config.snapshotAtShutdown;
         ec.replicationLog = !m_config.disableReplicationLog;
         ec.pageCacheKib = m_config.pageCacheKib;
+        ec.extensions = extensions;
         ec.maxOpenNamespaces = std::max(1, (m_config.maxActiveNamespaces + nWorkers - 1) / nWorkers);
         ec.onCommit = [this, interest = m_pollInterest](const QString &ns, quint64 frame) {
             if (interest->load() > 0) // someone may be long-polling: tell the I/O thread
