@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${1:?usage: valgrind.sh <build dir>}
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
-SUITES=(serverconfig statementanalyzer auth authhttp namespaceconfig protobufcodec replcodec hranahttp httplayer
+SUITES=(serverconfig jsonreader statementanalyzer auth authhttp namespaceconfig protobufcodec replcodec hranahttp httplayer
         websocket wsprotobuf admin replication syncpull heartbeat sandbox faults)
 LOGS=$(mktemp -d)
 trap 'rm -rf "$LOGS"' EXIT

@@ -1,14 +1,21 @@
 #include "jsondecode.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QJsonParseError>
-#include <QJsonValue>
+#include "util/jsonreader.h"
+
+#include <charconv>
+#include <string_view>
 
 namespace qsqld::hrana {
 
+using util::JsonDocument;
+using util::JsonValue;
+
 namespace {
+
+QByteArray bytes(std::string_view s)
+{
+    return QByteArray(s.data(), qsizetype(s.size()));
+}
 
 constexpr int MAX_COND_DEPTH = 64; // deeper condition trees are refused (no unbounded recursion)
 
@@ -17,59 +24,60 @@ QByteArray deser(const QByteArray &detail)
     return "Cannot deserialize client message from JSON: " + detail;
 }
 
-bool parseObject(const QByteArray &body, QJsonObject *out, QByteArray *error)
+// Parses `body` into `doc`; its root must be an object.
+bool parseObject(const QByteArray &body, JsonDocument &doc, QByteArray *error)
 {
-    QJsonParseError pe;
-    const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
-    if (pe.error != QJsonParseError::NoError) {
-        *error = deser(pe.errorString().toUtf8() + " at offset " + QByteArray::number(pe.offset));
+    QByteArray problem;
+    if (!doc.parse(body, &problem)) {
+        *error = deser(problem);
         return false;
     }
-    if (!doc.isObject()) {
+    if (!doc.root().isObject()) {
         *error = deser("invalid type: expected a JSON object");
         return false;
     }
-    *out = doc.object();
     return true;
 }
 
-bool optString(const QJsonObject &o, QLatin1StringView key, std::optional<QByteArray> *out, QByteArray *error)
+bool optString(const JsonValue &o, std::string_view key, std::optional<QByteArray> *out, QByteArray *error)
 {
-    const QJsonValue v = o.value(key);
+    const JsonValue &v = o.value(key);
     if (v.isUndefined() || v.isNull())
         return true;
     if (!v.isString()) {
-        *error = deser("invalid type for `" + QByteArray(key.data(), key.size()) + "`, expected a string");
+        *error = deser("invalid type for `" + bytes(key) + "`, expected a string");
         return false;
     }
-    *out = v.toString().toUtf8();
+    *out = v.toByteArray();
     return true;
 }
 
-bool optInt32(const QJsonObject &o, QLatin1StringView key, std::optional<qint32> *out, QByteArray *error)
+bool optInt32(const JsonValue &o, std::string_view key, std::optional<qint32> *out, QByteArray *error)
 {
-    const QJsonValue v = o.value(key);
+    const JsonValue &v = o.value(key);
     if (v.isUndefined() || v.isNull())
         return true;
     const double d = v.toDouble();
     // Range first: converting a double outside qint32 is undefined behaviour.
     if (!v.isDouble() || !(d >= -2147483648.0 && d <= 2147483647.0)
         || d != static_cast<double>(static_cast<qint32>(d))) {
-        *error = deser("invalid value for `" + QByteArray(key.data(), key.size()) + "`, expected a 32-bit integer");
+        *error = deser("invalid value for `" + bytes(key) + "`, expected a 32-bit integer");
         return false;
     }
     *out = static_cast<qint32>(d);
     return true;
 }
 
-bool parseInt64(const QString &s, qint64 *out)
+// A decimal 64-bit integer with an optional sign, nothing else (as Rust's i64::from_str).
+bool parseInt64(std::string_view s, qint64 *out)
 {
-    bool ok = false;
-    *out = s.toLongLong(&ok, 10);
-    return ok && !s.isEmpty() && !s.front().isSpace() && !s.back().isSpace();
+    if (s.size() > 1 && s.front() == '+' && s[1] != '-')
+        s.remove_prefix(1);
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out, 10);
+    return !s.empty() && ec == std::errc() && end == s.data() + s.size();
 }
 
-bool decodeCond(const QJsonValue &v, BatchCond *out, Version version, int depth, QByteArray *error)
+bool decodeCond(const JsonValue &v, BatchCond *out, Version version, int depth, QByteArray *error)
 {
     if (depth > MAX_COND_DEPTH) {
         *error = deser("batch condition nested too deeply");
@@ -79,10 +87,10 @@ bool decodeCond(const QJsonValue &v, BatchCond *out, Version version, int depth,
         *error = deser("invalid type: expected a batch condition object");
         return false;
     }
-    const QJsonObject o = v.toObject();
-    const QString type = o.value(QLatin1StringView("type")).toString();
+    const JsonValue &o = v;
+    const std::string_view type = o.value("type").string();
     auto stepOf = [&](quint32 *step) {
-        const QJsonValue s = o.value(QLatin1StringView("step"));
+        const JsonValue &s = o.value("step");
         const double d = s.toDouble(-1);
         if (!s.isDouble() || d < 0 || d > 4294967295.0 || d != static_cast<double>(static_cast<quint32>(d))) {
             *error = deser("missing or invalid field `step` in batch condition");
@@ -91,69 +99,69 @@ bool decodeCond(const QJsonValue &v, BatchCond *out, Version version, int depth,
         *step = static_cast<quint32>(d);
         return true;
     };
-    if (type == u"ok" || type == u"error") {
-        out->type = type == u"ok" ? BatchCond::Type::Ok : BatchCond::Type::Error;
+    if (type == "ok" || type == "error") {
+        out->type = type == "ok" ? BatchCond::Type::Ok : BatchCond::Type::Error;
         return stepOf(&out->step);
     }
-    if (type == u"not") {
+    if (type == "not") {
         out->type = BatchCond::Type::Not;
         out->conds.resize(1);
-        return decodeCond(o.value(QLatin1StringView("cond")), &out->conds[0], version, depth + 1, error);
+        return decodeCond(o.value("cond"), &out->conds[0], version, depth + 1, error);
     }
-    if (type == u"and" || type == u"or") {
-        out->type = type == u"and" ? BatchCond::Type::And : BatchCond::Type::Or;
-        const QJsonValue conds = o.value(QLatin1StringView("conds"));
+    if (type == "and" || type == "or") {
+        out->type = type == "and" ? BatchCond::Type::And : BatchCond::Type::Or;
+        const JsonValue &conds = o.value("conds");
         if (!conds.isArray()) {
             *error = deser("missing field `conds` in batch condition");
             return false;
         }
-        const QJsonArray arr = conds.toArray();
-        out->conds.resize(arr.size());
-        for (qsizetype i = 0; i < arr.size(); ++i) {
-            if (!decodeCond(arr.at(i), &out->conds[i], version, depth + 1, error))
+        const std::vector<JsonValue> &arr = conds.array();
+        out->conds.resize(qsizetype(arr.size()));
+        for (size_t i = 0; i < arr.size(); ++i) {
+            if (!decodeCond(arr[size_t(i)], &out->conds[qsizetype(i)], version, depth + 1, error))
                 return false;
         }
         return true;
     }
-    if (type == u"is_autocommit") {
+    if (type == "is_autocommit") {
         // The protocol version is checked when the batch runs, as sqld does.
         out->type = BatchCond::Type::IsAutocommit;
         return true;
     }
-    *error = deser("unknown variant `" + type.toUtf8() + "` of batch condition");
+    *error = deser("unknown variant `" + bytes(type) + "` of batch condition");
     return false;
 }
 
-bool decodeStreamRequest(const QJsonValue &v, StreamRequest *out, Version version, QByteArray *error)
+bool decodeStreamRequest(const JsonValue &v, StreamRequest *out, Version version, QByteArray *error)
 {
     if (!v.isObject()) {
         *error = deser("invalid type: expected a stream request object");
         return false;
     }
-    const QJsonObject o = v.toObject();
-    const QString type = o.value(QLatin1StringView("type")).toString();
+    const JsonValue &o = v;
+    const std::string_view type = o.value("type").string();
     using T = StreamRequest::Type;
-    if (type == u"close") {
+    if (type == "close") {
         out->type = T::Close;
         return true;
     }
-    if (type == u"execute") {
+    if (type == "execute") {
         out->type = T::Execute;
-        return decodeStmt(o.value(QLatin1StringView("stmt")), &out->stmt, error);
+        return decodeStmt(o.value("stmt"), &out->stmt, error);
     }
-    if (type == u"batch") {
+    if (type == "batch") {
         out->type = T::Batch;
-        return decodeBatch(o.value(QLatin1StringView("batch")), &out->batch, version, error);
+        return decodeBatch(o.value("batch"), &out->batch, version, error);
     }
-    if (type == u"sequence" || type == u"describe") {
-        out->type = type == u"sequence" ? T::Sequence : T::Describe;
-        return optString(o, QLatin1StringView("sql"), &out->sql, error)
-            && optInt32(o, QLatin1StringView("sql_id"), &out->sqlId, error);
+    if (type == "sequence" || type == "describe") {
+        out->type = type == "sequence" ? T::Sequence : T::Describe;
+        return optString(o, "sql", &out->sql, error)
+            && optInt32(o, "sql_id", &out->sqlId, error);
     }
-    if (type == u"store_sql") {
+    if (type == "store_sql") {
         out->type = T::StoreSql;
-        if (!optString(o, QLatin1StringView("sql"), &out->sql, error)
-            || !optInt32(o, QLatin1StringView("sql_id"), &out->sqlId, error))
+        if (!optString(o, "sql", &out->sql, error)
+            || !optInt32(o, "sql_id", &out->sqlId, error))
             return false;
         if (!out->sql || !out->sqlId) {
             *error = deser("missing field `" + QByteArray(out->sql ? "sql_id" : "sql") + "` in store_sql");
@@ -161,9 +169,9 @@ bool decodeStreamRequest(const QJsonValue &v, StreamRequest *out, Version versio
         }
         return true;
     }
-    if (type == u"close_sql") {
+    if (type == "close_sql") {
         out->type = T::CloseSql;
-        if (!optInt32(o, QLatin1StringView("sql_id"), &out->sqlId, error))
+        if (!optInt32(o, "sql_id", &out->sqlId, error))
             return false;
         if (!out->sqlId) {
             *error = deser("missing field `sql_id` in close_sql");
@@ -171,15 +179,15 @@ bool decodeStreamRequest(const QJsonValue &v, StreamRequest *out, Version versio
         }
         return true;
     }
-    if (type == u"get_autocommit") {
+    if (type == "get_autocommit") {
         out->type = T::GetAutocommit; // version checked when it runs, as sqld does
         return true;
     }
-    if (type.isEmpty() && !o.contains(QLatin1StringView("type"))) {
+    if (type.empty() && !o.contains("type")) {
         *error = deser("missing field `type`");
         return false;
     }
-    *error = deser("unknown variant `" + type.toUtf8() + "` of stream request");
+    *error = deser("unknown variant `" + bytes(type) + "` of stream request");
     return false;
 }
 
@@ -191,29 +199,29 @@ QByteArray notSupported(const char *what, Version min)
         + " and higher";
 }
 
-bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error)
+bool decodeValue(const JsonValue &v, Value *out, QByteArray *error)
 {
     if (!v.isObject()) {
         *error = deser("invalid type: expected a value object");
         return false;
     }
-    const QJsonObject o = v.toObject();
-    const QString type = o.value(QLatin1StringView("type")).toString();
-    const QJsonValue val = o.value(QLatin1StringView("value"));
-    if (type == u"null") {
+    const JsonValue &o = v;
+    const std::string_view type = o.value("type").string();
+    const JsonValue &val = o.value("value");
+    if (type == "null") {
         *out = Value();
         return true;
     }
-    if (type == u"integer") {
+    if (type == "integer") {
         qint64 i = 0;
-        if (!val.isString() || !parseInt64(val.toString(), &i)) {
+        if (!val.isString() || !parseInt64(val.string(), &i)) {
             *error = deser("invalid integer value: expected a string holding a 64-bit integer");
             return false;
         }
         *out = Value::fromInteger(i);
         return true;
     }
-    if (type == u"float") {
+    if (type == "float") {
         if (!val.isDouble()) {
             *error = deser("invalid float value: expected a number");
             return false;
@@ -221,21 +229,21 @@ bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error)
         *out = Value::fromFloat(val.toDouble());
         return true;
     }
-    if (type == u"text") {
+    if (type == "text") {
         if (!val.isString()) {
             *error = deser("invalid text value: expected a string");
             return false;
         }
-        *out = Value::fromText(val.toString().toUtf8());
+        *out = Value::fromText(val.toByteArray());
         return true;
     }
-    if (type == u"blob") {
-        const QJsonValue b = o.value(QLatin1StringView("base64"));
+    if (type == "blob") {
+        const JsonValue &b = o.value("base64");
         if (!b.isString()) {
             *error = deser("invalid blob value: expected a base64 string in `base64`");
             return false;
         }
-        QByteArray text = b.toString().toLatin1();
+        QByteArray text = b.toByteArray();
         while (text.endsWith('='))
             text.chop(1);
         auto res = QByteArray::fromBase64Encoding(text, QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
@@ -246,54 +254,54 @@ bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error)
         *out = Value::fromBlob(std::move(res.decoded));
         return true;
     }
-    *error = deser("unknown variant `" + type.toUtf8() + "` of value");
+    *error = deser("unknown variant `" + bytes(type) + "` of value");
     return false;
 }
 
-bool decodeStmt(const QJsonValue &v, Stmt *out, QByteArray *error)
+bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
 {
     if (!v.isObject()) {
         *error = deser("missing or invalid field `stmt`");
         return false;
     }
-    const QJsonObject o = v.toObject();
-    if (!optString(o, QLatin1StringView("sql"), &out->sql, error)
-        || !optInt32(o, QLatin1StringView("sql_id"), &out->sqlId, error))
+    const JsonValue &o = v;
+    if (!optString(o, "sql", &out->sql, error)
+        || !optInt32(o, "sql_id", &out->sqlId, error))
         return false;
-    const QJsonValue args = o.value(QLatin1StringView("args"));
+    const JsonValue &args = o.value("args");
     if (!args.isUndefined()) {
         if (!args.isArray()) {
             *error = deser("invalid type for `args`, expected a sequence");
             return false;
         }
-        const QJsonArray arr = args.toArray();
-        out->args.resize(arr.size());
-        for (qsizetype i = 0; i < arr.size(); ++i) {
-            if (!decodeValue(arr.at(i), &out->args[i], error))
+        const std::vector<JsonValue> &arr = args.array();
+        out->args.resize(qsizetype(arr.size()));
+        for (size_t i = 0; i < arr.size(); ++i) {
+            if (!decodeValue(arr[size_t(i)], &out->args[qsizetype(i)], error))
                 return false;
         }
     }
-    const QJsonValue named = o.value(QLatin1StringView("named_args"));
+    const JsonValue &named = o.value("named_args");
     if (!named.isUndefined()) {
         if (!named.isArray()) {
             *error = deser("invalid type for `named_args`, expected a sequence");
             return false;
         }
-        const QJsonArray arr = named.toArray();
-        out->namedArgs.resize(arr.size());
-        for (qsizetype i = 0; i < arr.size(); ++i) {
-            const QJsonObject na = arr.at(i).toObject();
-            const QJsonValue name = na.value(QLatin1StringView("name"));
+        const std::vector<JsonValue> &arr = named.array();
+        out->namedArgs.resize(qsizetype(arr.size()));
+        for (size_t i = 0; i < arr.size(); ++i) {
+            const JsonValue &na = arr[i];
+            const JsonValue &name = na.value("name");
             if (!name.isString()) {
                 *error = deser("missing or invalid field `name` in named argument");
                 return false;
             }
-            out->namedArgs[i].name = name.toString().toUtf8();
-            if (!decodeValue(na.value(QLatin1StringView("value")), &out->namedArgs[i].value, error))
+            out->namedArgs[qsizetype(i)].name = name.toByteArray();
+            if (!decodeValue(na.value("value"), &out->namedArgs[qsizetype(i)].value, error))
                 return false;
         }
     }
-    const QJsonValue want = o.value(QLatin1StringView("want_rows"));
+    const JsonValue &want = o.value("want_rows");
     if (!want.isUndefined() && !want.isNull()) {
         if (!want.isBool()) {
             *error = deser("invalid type for `want_rows`, expected a boolean");
@@ -304,24 +312,26 @@ bool decodeStmt(const QJsonValue &v, Stmt *out, QByteArray *error)
     return true;
 }
 
-bool decodeBatch(const QJsonValue &v, Batch *out, Version version, QByteArray *error)
+bool decodeBatch(const JsonValue &v, Batch *out, Version version, QByteArray *error)
 {
-    if (!v.isObject() || !v.toObject().value(QLatin1StringView("steps")).isArray()) {
+    const JsonValue &stepsValue = v.value("steps");
+    if (!v.isObject() || !stepsValue.isArray()) {
         *error = deser("missing or invalid field `batch.steps`");
         return false;
     }
-    const QJsonArray steps = v.toObject().value(QLatin1StringView("steps")).toArray();
-    out->steps.resize(steps.size());
-    for (qsizetype i = 0; i < steps.size(); ++i) {
-        const QJsonObject so = steps.at(i).toObject();
-        const QJsonValue cond = so.value(QLatin1StringView("condition"));
+    const std::vector<JsonValue> &steps = stepsValue.array();
+    out->steps.resize(qsizetype(steps.size()));
+    for (size_t i = 0; i < steps.size(); ++i) {
+        const JsonValue &so = steps[i];
+        BatchStep &step = out->steps[qsizetype(i)];
+        const JsonValue &cond = so.value("condition");
         if (!cond.isUndefined() && !cond.isNull()) {
             BatchCond c;
             if (!decodeCond(cond, &c, version, 0, error))
                 return false;
-            out->steps[i].condition = std::move(c);
+            step.condition = std::move(c);
         }
-        if (!decodeStmt(so.value(QLatin1StringView("stmt")), &out->steps[i].stmt, error))
+        if (!decodeStmt(so.value("stmt"), &step.stmt, error))
             return false;
     }
     return true;
@@ -329,20 +339,21 @@ bool decodeBatch(const QJsonValue &v, Batch *out, Version version, QByteArray *e
 
 Decoded<PipelineRequest> decodePipeline(const QByteArray &body, Version version)
 {
-    QJsonObject o;
+    JsonDocument doc;
     QByteArray error;
-    if (!parseObject(body, &o, &error))
+    if (!parseObject(body, doc, &error))
         return DecodeError{error};
+    const JsonValue &o = doc.root();
     PipelineRequest req;
-    if (!optString(o, QLatin1StringView("baton"), &req.baton, &error))
+    if (!optString(o, "baton", &req.baton, &error))
         return DecodeError{error};
-    const QJsonValue requests = o.value(QLatin1StringView("requests"));
+    const JsonValue &requests = o.value("requests");
     if (!requests.isArray())
         return DecodeError{deser("missing or invalid field `requests`")};
-    const QJsonArray arr = requests.toArray();
-    req.requests.resize(arr.size());
-    for (qsizetype i = 0; i < arr.size(); ++i) {
-        if (!decodeStreamRequest(arr.at(i), &req.requests[i], version, &error))
+    const std::vector<JsonValue> &arr = requests.array();
+    req.requests.resize(qsizetype(arr.size()));
+    for (size_t i = 0; i < arr.size(); ++i) {
+        if (!decodeStreamRequest(arr[size_t(i)], &req.requests[qsizetype(i)], version, &error))
             return DecodeError{error};
     }
     return req;
@@ -350,33 +361,34 @@ Decoded<PipelineRequest> decodePipeline(const QByteArray &body, Version version)
 
 Decoded<CursorRequest> decodeCursor(const QByteArray &body)
 {
-    QJsonObject o;
+    JsonDocument doc;
     QByteArray error;
-    if (!parseObject(body, &o, &error))
+    if (!parseObject(body, doc, &error))
         return DecodeError{error};
+    const JsonValue &o = doc.root();
     CursorRequest req;
-    if (!optString(o, QLatin1StringView("baton"), &req.baton, &error)
-        || !decodeBatch(o.value(QLatin1StringView("batch")), &req.batch, Version::V3, &error))
+    if (!optString(o, "baton", &req.baton, &error)
+        || !decodeBatch(o.value("batch"), &req.batch, Version::V3, &error))
         return DecodeError{error};
     return req;
 }
 
 Decoded<Stmt> decodeV1Execute(const QByteArray &body)
 {
-    QJsonObject o;
+    JsonDocument doc;
     QByteArray error;
     Stmt stmt;
-    if (!parseObject(body, &o, &error) || !decodeStmt(o.value(QLatin1StringView("stmt")), &stmt, &error))
+    if (!parseObject(body, doc, &error) || !decodeStmt(doc.root().value("stmt"), &stmt, &error))
         return DecodeError{error};
     return stmt;
 }
 
 Decoded<Batch> decodeV1Batch(const QByteArray &body)
 {
-    QJsonObject o;
+    JsonDocument doc;
     QByteArray error;
     Batch batch;
-    if (!parseObject(body, &o, &error) || !decodeBatch(o.value(QLatin1StringView("batch")), &batch, Version::V1, &error))
+    if (!parseObject(body, doc, &error) || !decodeBatch(doc.root().value("batch"), &batch, Version::V1, &error))
         return DecodeError{error};
     return batch;
 }

@@ -10,8 +10,9 @@
 
 #include <variant>
 
-class QJsonObject;
-class QJsonValue;
+namespace qsqld::util {
+class JsonValue;
+}
 
 namespace qsqld::hrana {
 
@@ -29,11 +30,11 @@ Decoded<Stmt> decodeV1Execute(const QByteArray &body);
 Decoded<Batch> decodeV1Batch(const QByteArray &body);
 
 // Building blocks, exposed for the WebSocket protocol. `path` names the position for error texts.
-bool decodeStmt(const QJsonValue &v, Stmt *out, QByteArray *error);
-bool decodeBatch(const QJsonValue &v, Batch *out, Version version, QByteArray *error);
+bool decodeStmt(const util::JsonValue &v, Stmt *out, QByteArray *error);
+bool decodeBatch(const util::JsonValue &v, Batch *out, Version version, QByteArray *error);
 
 // "<what> is only supported in protocol version hrana<N> and higher" (a protocol error).
 QByteArray notSupported(const char *what, Version min);
-bool decodeValue(const QJsonValue &v, Value *out, QByteArray *error);
+bool decodeValue(const util::JsonValue &v, Value *out, QByteArray *error);
 
 } // namespace qsqld::hrana

@@ -2,10 +2,10 @@
 
 #include "jsondecode.h"
 #include "jsonencode.h"
+#include "util/jsonreader.h"
 #include "util/jsonwriter.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
+#include <string_view>
 
 namespace qsqld::hrana {
 
@@ -34,10 +34,10 @@ const char *typeName(T type)
     return "";
 }
 
-std::optional<T> typeFromName(const QString &name)
+std::optional<T> typeFromName(std::string_view name)
 {
     for (int i = 0; i <= static_cast<int>(T::GetAutocommit); ++i) {
-        if (name == QLatin1StringView(typeName(static_cast<T>(i))))
+        if (name == typeName(static_cast<T>(i)))
             return static_cast<T>(i);
     }
     return std::nullopt;
@@ -52,44 +52,45 @@ public:
 
     std::variant<WsClientMsg, WsDecodeError> decode(const QByteArray &frame, Version version) const override
     {
-        QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(frame, &pe);
-        if (pe.error != QJsonParseError::NoError || !doc.isObject())
-            return malformed("Cannot deserialize client message from JSON: " + pe.errorString().toUtf8());
-        const QJsonObject msg = doc.object();
-        const QString type = msg.value(QLatin1StringView("type")).toString();
+        util::JsonDocument doc;
+        QByteArray problem;
+        if (!doc.parse(frame, &problem) || !doc.root().isObject())
+            return malformed("Cannot deserialize client message from JSON: "
+                             + (problem.isEmpty() ? QByteArray("expected a JSON object") : problem));
+        const util::JsonValue &msg = doc.root();
+        const std::string_view type = msg.value("type").string();
         WsClientMsg out;
-        if (type == u"hello") {
-            const QJsonValue jwt = msg.value(QLatin1StringView("jwt"));
+        if (type == "hello") {
+            const util::JsonValue &jwt = msg.value("jwt");
             if (jwt.isString())
-                out.jwt = jwt.toString().toUtf8();
+                out.jwt = jwt.toByteArray();
             return out;
         }
-        if (type != u"request")
+        if (type != "request")
             return WsDecodeError{WsDecodeError::Kind::Unrecognized, "ClientMsg type not recognized"};
         out.kind = WsClientMsg::Kind::Request;
-        out.requestId = msg.value(QLatin1StringView("request_id")).toInt();
-        const QJsonObject req = msg.value(QLatin1StringView("request")).toObject();
-        const auto requestType = typeFromName(req.value(QLatin1StringView("type")).toString());
+        out.requestId = msg.value("request_id").toInt();
+        const util::JsonValue &req = msg.value("request");
+        const auto requestType = typeFromName(req.value("type").string());
         if (!requestType)
             return WsDecodeError{WsDecodeError::Kind::Unrecognized, "Request type not recognized"};
         WsRequest &r = out.request;
         r.type = *requestType;
-        r.streamId = req.value(QLatin1StringView("stream_id")).toInt();
-        r.cursorId = req.value(QLatin1StringView("cursor_id")).toInt();
+        r.streamId = req.value("stream_id").toInt();
+        r.cursorId = req.value("cursor_id").toInt();
         r.maxCount = static_cast<quint32>(
-            std::max(0, req.value(QLatin1StringView("max_count")).toInt(static_cast<int>(DEFAULT_FETCH))));
-        const QJsonValue sql = req.value(QLatin1StringView("sql"));
+            std::max(0, req.value("max_count").toInt(static_cast<int>(DEFAULT_FETCH))));
+        const util::JsonValue &sql = req.value("sql");
         if (sql.isString())
-            r.sql = sql.toString().toUtf8();
-        const QJsonValue sqlId = req.value(QLatin1StringView("sql_id"));
+            r.sql = sql.toByteArray();
+        const util::JsonValue &sqlId = req.value("sql_id");
         if (sqlId.isDouble())
             r.sqlId = sqlId.toInt();
         QByteArray error;
-        if (r.type == T::Execute && !decodeStmt(req.value(QLatin1StringView("stmt")), &r.stmt, &error))
+        if (r.type == T::Execute && !decodeStmt(req.value("stmt"), &r.stmt, &error))
             return malformed(error);
         if ((r.type == T::Batch || r.type == T::OpenCursor)
-            && !decodeBatch(req.value(QLatin1StringView("batch")), &r.batch, version, &error))
+            && !decodeBatch(req.value("batch"), &r.batch, version, &error))
             return malformed(error);
         return out;
     }
