@@ -1,5 +1,6 @@
 #include "jsonwriter.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -11,9 +12,38 @@ namespace qsqld::util {
 
 namespace {
 
-void appendEscaped(QByteArray &out, QByteArrayView s)
+// Makes room for `n` more bytes at the end of `out` and returns where they go (one size change, not n appends).
+char *grow(QByteArray &out, qsizetype n)
+{
+    const qsizetype at = out.size();
+    out.resize(at + n);
+    return out.data() + at;
+}
+
+bool needsEscaping(QByteArrayView s)
+{
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == '"' || c == '\\')
+            return true;
+    }
+    return false;
+}
+
+// `prefix` (a comma or nothing), then `s` as a JSON string, then `suffix` (a colon or nothing).
+void appendEscaped(QByteArray &out, QByteArrayView s, QByteArrayView prefix = {}, QByteArrayView suffix = {})
 {
     static const char HEX[] = "0123456789abcdef";
+    if (!needsEscaping(s)) { // the common case: one copy
+        char *p = grow(out, prefix.size() + s.size() + 2 + suffix.size());
+        p = std::copy(prefix.begin(), prefix.end(), p);
+        *p++ = '"';
+        p = std::copy(s.begin(), s.end(), p);
+        *p++ = '"';
+        std::copy(suffix.begin(), suffix.end(), p);
+        return;
+    }
+    out.append(prefix);
     out.append('"');
     qsizetype runStart = 0;
     for (qsizetype i = 0; i < s.size(); ++i) {
@@ -38,15 +68,16 @@ void appendEscaped(QByteArray &out, QByteArrayView s)
     }
     out.append(s.data() + runStart, s.size() - runStart);
     out.append('"');
+    out.append(suffix);
 }
 
 } // namespace
 
 void JsonWriter::key(QByteArrayView name)
 {
-    comma();
-    appendEscaped(m_out, name);
-    m_out.append(':');
+    const bool needComma = !m_first && !m_afterKey;
+    m_first = false;
+    appendEscaped(m_out, name, needComma ? QByteArrayView(",") : QByteArrayView(), QByteArrayView(":"));
     m_afterKey = true;
 }
 
