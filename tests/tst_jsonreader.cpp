@@ -30,7 +30,7 @@ private slots:
         QCOMPARE(r.value("s").toByteArray(), "plain"_ba);
         QCOMPARE(r.value("e").toByteArray(), "a\"b\\c/d\b\f\n\r\tA\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"_ba);
         QCOMPARE(r.value("u").toByteArray(), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"_ba);
-        const auto &n = r.value("n").array();
+        const auto n = r.value("n").array();
         QCOMPARE(n.size(), size_t(9));
         QCOMPARE(n[0].toDouble(-1), 0.0);
         QVERIFY(std::signbit(n[1].toDouble()));
@@ -81,7 +81,7 @@ private slots:
         JsonDocument doc;
         QByteArray error;
         QVERIFY(doc.parse(json, &error));
-        QCOMPARE(doc.root().array().at(0).toInt(-1), expected);
+        QCOMPARE(doc.root().array()[0].toInt(-1), expected);
     }
 
     void refusals_data()
@@ -145,6 +145,29 @@ private slots:
         QByteArray error;
         const int depth = JsonDocument::MAX_DEPTH;
         QVERIFY2(doc.parse(QByteArray(depth, '[') + QByteArray(depth, ']'), &error), error.constData());
+    }
+
+    // Containers nested among siblings keep their own elements (each container's run moves out as it closes).
+    void manyAndNestedValues()
+    {
+        QByteArray big = "{\"a\":[";
+        for (int i = 0; i < 200'000; ++i)
+            big += "[" + QByteArray::number(i) + ",{\"k\":\"v" + QByteArray::number(i) + "\"}],";
+        big += "[]],\"b\":{\"x\":[1,[2,[3]]],\"y\":true}}";
+        JsonDocument doc;
+        QByteArray error;
+        QVERIFY2(doc.parse(big, &error), error.constData());
+        const auto a = doc.root().value("a").array();
+        QCOMPARE(a.size(), size_t(200'001));
+        for (const int i : {0, 1, 99'999, 199'999}) {
+            QCOMPARE(a[size_t(i)].array()[0].toInt(-1), i);
+            QCOMPARE(a[size_t(i)].array()[1].value("k").toByteArray(), "v" + QByteArray::number(i));
+        }
+        QVERIFY(a.back().isArray() && a.back().array().empty());
+        const JsonValue &x = doc.root().value("b").value("x");
+        QCOMPARE(x.array()[1].array()[1].array()[0].toDouble(), 3.0);
+        QVERIFY(doc.root().value("b").value("y").toBool());
+        QCOMPARE(doc.root().members().size(), size_t(2));
     }
 
     // Views stay valid after the caller's array is gone: the document keeps its own reference.

@@ -3,6 +3,7 @@
 #include "util/jsonreader.h"
 
 #include <charconv>
+#include <span>
 #include <string_view>
 
 namespace qsqld::hrana {
@@ -115,7 +116,7 @@ bool decodeCond(const JsonValue &v, BatchCond *out, Version version, int depth, 
             *error = deser("missing field `conds` in batch condition");
             return false;
         }
-        const std::vector<JsonValue> &arr = conds.array();
+        const std::span<const JsonValue> arr = conds.array();
         out->conds.resize(qsizetype(arr.size()));
         for (size_t i = 0; i < arr.size(); ++i) {
             if (!decodeCond(arr[size_t(i)], &out->conds[qsizetype(i)], version, depth + 1, error))
@@ -274,7 +275,7 @@ bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
             *error = deser("invalid type for `args`, expected a sequence");
             return false;
         }
-        const std::vector<JsonValue> &arr = args.array();
+        const std::span<const JsonValue> arr = args.array();
         out->args.resize(qsizetype(arr.size()));
         for (size_t i = 0; i < arr.size(); ++i) {
             if (!decodeValue(arr[size_t(i)], &out->args[qsizetype(i)], error))
@@ -287,7 +288,7 @@ bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
             *error = deser("invalid type for `named_args`, expected a sequence");
             return false;
         }
-        const std::vector<JsonValue> &arr = named.array();
+        const std::span<const JsonValue> arr = named.array();
         out->namedArgs.resize(qsizetype(arr.size()));
         for (size_t i = 0; i < arr.size(); ++i) {
             const JsonValue &na = arr[i];
@@ -319,7 +320,7 @@ bool decodeBatch(const JsonValue &v, Batch *out, Version version, QByteArray *er
         *error = deser("missing or invalid field `batch.steps`");
         return false;
     }
-    const std::vector<JsonValue> &steps = stepsValue.array();
+    const std::span<const JsonValue> steps = stepsValue.array();
     out->steps.resize(qsizetype(steps.size()));
     for (size_t i = 0; i < steps.size(); ++i) {
         const JsonValue &so = steps[i];
@@ -350,7 +351,7 @@ Decoded<PipelineRequest> decodePipeline(const QByteArray &body, Version version)
     const JsonValue &requests = o.value("requests");
     if (!requests.isArray())
         return DecodeError{deser("missing or invalid field `requests`")};
-    const std::vector<JsonValue> &arr = requests.array();
+    const std::span<const JsonValue> arr = requests.array();
     req.requests.resize(qsizetype(arr.size()));
     for (size_t i = 0; i < arr.size(); ++i) {
         if (!decodeStreamRequest(arr[size_t(i)], &req.requests[qsizetype(i)], version, &error))

@@ -1,5 +1,6 @@
 #include "jsonreader.h"
 
+#include <algorithm>
 #include <charconv>
 #include <climits>
 #include <cmath>
@@ -16,8 +17,9 @@ int JsonValue::toInt(int defaultValue) const
 
 const JsonValue &JsonValue::value(std::string_view key) const
 {
-    static const JsonValue undefined;
-    for (auto it = m_members.rbegin(); it != m_members.rend(); ++it) {
+    static const JsonValue undefined{};
+    const std::span<const Member> all = members();
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
         if (it->key == key)
             return it->value;
     }
@@ -46,6 +48,9 @@ public:
 
 private:
     JsonDocument &m_doc;
+    // Elements and members of the containers being read; each container's run moves to its own block when it closes.
+    std::vector<JsonValue> m_itemStack;
+    std::vector<JsonValue::Member> m_memberStack;
     const char *const m_begin;
     const char *m_p;
     const char *const m_end;
@@ -81,9 +86,15 @@ private:
             return object(out, depth + 1);
         case '[':
             return array(out, depth + 1);
-        case '"':
+        case '"': {
             out->m_type = JsonValue::Type::String;
-            return string(&out->m_string);
+            std::string_view text;
+            if (!string(&text))
+                return false;
+            out->m_text = text.data();
+            out->m_count = static_cast<quint32>(text.size());
+            return true;
+        }
         case 't':
             out->m_type = JsonValue::Type::Bool;
             out->m_bool = true;
@@ -115,10 +126,11 @@ private:
             ++m_p;
             return true;
         }
+        const size_t base = m_memberStack.size();
         for (;;) {
             if (m_p == m_end || *m_p != '"')
                 return fail(m_p == m_end ? "unterminated object" : "expected a member name");
-            JsonValue::Member &m = out->m_members.emplace_back();
+            JsonValue::Member m;
             if (!string(&m.key))
                 return false;
             skipSpace();
@@ -126,13 +138,15 @@ private:
                 return fail("missing name separator");
             ++m_p;
             skipSpace();
-            if (!value(&m.value, depth))
+            if (!value(&m.value, depth)) // may use the stack above `base`, and leaves it as it was
                 return false;
+            m_memberStack.push_back(m);
             skipSpace();
             if (m_p == m_end)
                 return fail("unterminated object");
             if (*m_p == '}') {
                 ++m_p;
+                out->m_members = takeRun(m_memberStack, base, m_doc.m_memberBlocks, &out->m_count);
                 return true;
             }
             if (*m_p != ',')
@@ -153,14 +167,18 @@ private:
             ++m_p;
             return true;
         }
+        const size_t base = m_itemStack.size();
         for (;;) {
-            if (!value(&out->m_items.emplace_back(), depth))
+            JsonValue item;
+            if (!value(&item, depth))
                 return false;
+            m_itemStack.push_back(item);
             skipSpace();
             if (m_p == m_end)
                 return fail("unterminated array");
             if (*m_p == ']') {
                 ++m_p;
+                out->m_items = takeRun(m_itemStack, base, m_doc.m_itemBlocks, &out->m_count);
                 return true;
             }
             if (*m_p != ',')
@@ -168,6 +186,19 @@ private:
             ++m_p;
             skipSpace();
         }
+    }
+
+    // Moves stack[base..] into a new block owned by the document; returns the block and its size in `count`.
+    template<typename T>
+    static const T *takeRun(std::vector<T> &stack, size_t base, std::vector<std::unique_ptr<T[]>> &blocks,
+                            quint32 *count)
+    {
+        const size_t n = stack.size() - base;
+        auto block = std::make_unique<T[]>(n);
+        std::copy(stack.begin() + std::ptrdiff_t(base), stack.end(), block.get());
+        stack.resize(base);
+        *count = static_cast<quint32>(n);
+        return blocks.emplace_back(std::move(block)).get();
     }
 
     // One UTF-8 sequence starting at m_p (a byte >= 0x80), checked as RFC 3629 does; m_p moves past it.
@@ -397,15 +428,23 @@ private:
     }
 };
 
+void JsonDocument::clear()
+{
+    m_root = JsonValue();
+    m_itemBlocks.clear();
+    m_memberBlocks.clear();
+    m_unescaped.clear();
+    m_text.clear();
+}
+
 bool JsonDocument::parse(const QByteArray &text, QByteArray *error)
 {
+    clear();
     m_text = text;
-    m_unescaped.clear();
-    m_root = JsonValue();
     Parser parser(*this);
     if (!parser.document(&m_root)) {
         *error = parser.error();
-        m_root = JsonValue();
+        clear();
         return false;
     }
     return true;

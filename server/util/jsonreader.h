@@ -9,6 +9,8 @@
 #include <QByteArray>
 
 #include <deque>
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,25 +37,32 @@ public:
     // The number if it is a whole number within int's range, else `defaultValue` (as QJsonValue::toInt).
     int toInt(int defaultValue = 0) const;
     // The UTF-8 text of a string (empty for any other type). Valid while the document lives.
-    std::string_view string() const { return m_string; }
-    QByteArray toByteArray() const { return QByteArray(m_string.data(), qsizetype(m_string.size())); }
+    std::string_view string() const { return isString() ? std::string_view(m_text, m_count) : std::string_view(); }
+    QByteArray toByteArray() const { return isString() ? QByteArray(m_text, qsizetype(m_count)) : QByteArray(); }
 
     // Elements of an array; empty for any other type.
-    const std::vector<JsonValue> &array() const { return m_items; }
+    std::span<const JsonValue> array() const
+    {
+        return isArray() ? std::span<const JsonValue>(m_items, m_count) : std::span<const JsonValue>();
+    }
     // The member of an object named `key` (the last one if repeated); an undefined value if there is none.
     const JsonValue &value(std::string_view key) const;
     bool contains(std::string_view key) const { return !value(key).isUndefined(); }
-    const std::vector<Member> &members() const { return m_members; }
+    std::span<const Member> members() const;
 
 private:
     friend class JsonDocument;
 
+    // 16 bytes: a request body can hold millions of values.
     Type m_type = Type::Undefined;
     bool m_bool = false;
-    double m_number = 0;
-    std::string_view m_string;
-    std::vector<JsonValue> m_items;
-    std::vector<Member> m_members;
+    quint32 m_count = 0; // string length, or number of elements or members
+    union {
+        double m_number = 0;
+        const char *m_text;
+        const JsonValue *m_items;
+        const Member *m_members;
+    };
 };
 
 struct JsonValue::Member
@@ -61,6 +70,13 @@ struct JsonValue::Member
     std::string_view key;
     JsonValue value;
 };
+
+static_assert(sizeof(JsonValue) == 16);
+
+inline std::span<const JsonValue::Member> JsonValue::members() const
+{
+    return isObject() ? std::span<const Member>(m_members, m_count) : std::span<const Member>();
+}
 
 class JsonDocument
 {
@@ -79,8 +95,13 @@ public:
 private:
     class Parser;
 
+    void clear();
+
     QByteArray m_text;
     std::deque<std::string> m_unescaped; // strings that had escapes; a deque never moves its elements
+    // The elements of each array and the members of each object, one exact-size block per container.
+    std::vector<std::unique_ptr<JsonValue[]>> m_itemBlocks;
+    std::vector<std::unique_ptr<JsonValue::Member[]>> m_memberBlocks;
     JsonValue m_root;
 };
 
