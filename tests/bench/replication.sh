@@ -123,18 +123,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 30000))
-        if [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] && ! grep -qx "$p" "$TMP/ports" 2>/dev/null; then
-            echo "$p" >>"$TMP/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
+# free_port
+source "$BENCH_DIR/lib.sh"
 
 # start_qsqld NAME [qsqld flags...]: a fresh server with its own database, namespaces on, HTTP on [::] (the replica
 # connects to <ns>.localhost) and the admin API on 127.0.0.1; sets QPID, QPORT, APORT, QDB.

@@ -118,18 +118,8 @@ if [[ -z ${INPROC_BIN:-} ]]; then
     INPROC_BIN=$TMP/bench_inproc_sqlite
 fi
 
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 30000))
-        if [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] && ! grep -qx "$p" "$TMP/ports" 2>/dev/null; then
-            echo "$p" >>"$TMP/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
+# free_port
+source "$BENCH_DIR/lib.sh"
 
 wait_http() { # URL: wait up to 10 s for any HTTP answer
     for _ in $(seq 100); do

@@ -65,18 +65,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 30000))
-        if [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] && ! grep -qx "$p" "$TMP/ports" 2>/dev/null; then
-            echo "$p" >>"$TMP/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
+# free_port
+source "$BENCH_DIR/lib.sh"
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 

@@ -116,18 +116,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 30000))
-        if [[ -z $(ss -Hltn "sport = :$p" 2>/dev/null) ]] && ! grep -qx "$p" "$TMP/ports" 2>/dev/null; then
-            echo "$p" >>"$TMP/ports"
-            echo "$p"
-            return
-        fi
-    done
-    die "no free port found"
-}
+# free_port
+source "$BENCH_DIR/lib.sh"
 
 # start_qsqld NAME: a fresh server (default namespace) with its own database; sets QPID and QURL.
 start_qsqld() {
