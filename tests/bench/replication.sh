@@ -93,14 +93,8 @@ else
     PIN_DESC="server on CPU $SERVER_CPUS, clients (node, replica, cp) on CPU $CLIENT_CPUS"
 fi
 
-if [[ -z ${QSQLD_BIN:-} ]]; then
-    for c in "$REPO/build-bench/app/qsqld" "$REPO/build/app/qsqld"; do
-        [[ -x $c ]] && { QSQLD_BIN=$c; break; }
-    done
-fi
-[[ -x ${QSQLD_BIN:-} ]] || die "no qsqld binary; build it (see tests/bench/README.md) or set QSQLD_BIN"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$(dirname "$QSQLD_BIN")")/CMakeCache.txt" 2>/dev/null || true)
-build_type=${build_type:-unknown}
+source "$BENCH_DIR/lib.sh" # free_port, find_qsqld
+find_qsqld
 
 TMP=$(mktemp -d /tmp/qsqld-repl-bench.XXXXXX)
 PIDS=()
@@ -123,8 +117,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port
-source "$BENCH_DIR/lib.sh"
 
 # start_qsqld NAME [qsqld flags...]: a fresh server with its own database, namespaces on, HTTP on [::] (the replica
 # connects to <ns>.localhost) and the admin API on 127.0.0.1; sets QPID, QPORT, APORT, QDB.

@@ -75,14 +75,8 @@ else
     PIN_DESC="servers on CPU $SERVER_CPUS, clients on CPU $CLIENT_CPUS"
 fi
 
-if [[ -z ${QSQLD_BIN:-} ]]; then
-    for c in "$REPO/build-bench/app/qsqld" "$REPO/build/app/qsqld"; do
-        [[ -x $c ]] && { QSQLD_BIN=$c; break; }
-    done
-fi
-[[ -x ${QSQLD_BIN:-} ]] || die "no qsqld binary; build it (see tests/bench/README.md) or set QSQLD_BIN"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$(dirname "$QSQLD_BIN")")/CMakeCache.txt" 2>/dev/null || true)
-build_type=${build_type:-unknown}
+source "$BENCH_DIR/lib.sh" # free_port, find_qsqld
+find_qsqld
 
 TMP=$(mktemp -d /tmp/qsqld-bench.XXXXXX)
 PIDS=()
@@ -118,8 +112,6 @@ if [[ -z ${INPROC_BIN:-} ]]; then
     INPROC_BIN=$TMP/bench_inproc_sqlite
 fi
 
-# free_port
-source "$BENCH_DIR/lib.sh"
 
 wait_http() { # URL: wait up to 10 s for any HTTP answer
     for _ in $(seq 100); do

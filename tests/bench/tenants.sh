@@ -36,14 +36,8 @@ log() { echo "== $*" >&2; }
 
 command -v node >/dev/null || die "node (20 or later) is needed"
 command -v curl >/dev/null || die "curl is needed"
-if [[ -z ${QSQLD_BIN:-} ]]; then
-    for c in "$REPO/build-bench/app/qsqld" "$REPO/build/app/qsqld"; do
-        [[ -x $c ]] && { QSQLD_BIN=$c; break; }
-    done
-fi
-[[ -x ${QSQLD_BIN:-} ]] || die "no qsqld binary; build it (see tests/bench/README.md) or set QSQLD_BIN"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$(dirname "$QSQLD_BIN")")/CMakeCache.txt" 2>/dev/null || true)
-build_type=${build_type:-unknown}
+source "$BENCH_DIR/lib.sh" # free_port, find_qsqld
+find_qsqld
 ! grep -q 'QSQLD_SANITIZE:BOOL=ON' "$(dirname "$(dirname "$QSQLD_BIN")")/CMakeCache.txt" 2>/dev/null \
     || die "$QSQLD_BIN is a sanitizer build: its memory figures mean nothing"
 
@@ -65,8 +59,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port
-source "$BENCH_DIR/lib.sh"
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 

@@ -73,14 +73,8 @@ else
     PIN_DESC="server on CPU $SERVER_CPUS, clients on CPU $CLIENT_CPUS"
 fi
 
-if [[ -z ${QSQLD_BIN:-} ]]; then
-    for c in "$REPO/build-bench/app/qsqld" "$REPO/build/app/qsqld"; do
-        [[ -x $c ]] && { QSQLD_BIN=$c; break; }
-    done
-fi
-[[ -x ${QSQLD_BIN:-} ]] || die "no qsqld binary; build it (see tests/bench/README.md) or set QSQLD_BIN"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$(dirname "$QSQLD_BIN")")/CMakeCache.txt" 2>/dev/null || true)
-build_type=${build_type:-unknown}
+source "$BENCH_DIR/lib.sh" # free_port, find_qsqld
+find_qsqld
 if [[ -z ${ENCODING_BIN:-} ]]; then
     for c in "$REPO/build-bench/tests/bench/bench_encoding" "$REPO/build/tests/bench/bench_encoding"; do
         [[ -x $c ]] && { ENCODING_BIN=$c; break; }
@@ -116,8 +110,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# free_port
-source "$BENCH_DIR/lib.sh"
 
 # start_qsqld NAME: a fresh server (default namespace) with its own database; sets QPID and QURL.
 start_qsqld() {
