@@ -75,9 +75,7 @@ void appendEscaped(QByteArray &out, QByteArrayView s, QByteArrayView prefix = {}
 
 void JsonWriter::key(QByteArrayView name)
 {
-    const bool needComma = !m_first && !m_afterKey;
-    m_first = false;
-    appendEscaped(m_out, name, needComma ? QByteArrayView(",") : QByteArrayView(), QByteArrayView(":"));
+    appendEscaped(m_out, name, takeComma() ? QByteArrayView(",") : QByteArrayView(), QByteArrayView(":"));
     m_afterKey = true;
 }
 

@@ -31,12 +31,18 @@ public:
     qsizetype size() const { return m_out.size(); }
 
 private:
-    void comma()
+    // Whether the next value or key needs a comma before it; moves the writer past that point.
+    bool takeComma()
     {
-        if (!m_first && !m_afterKey)
-            m_out.append(',');
+        const bool needed = !m_first && !m_afterKey;
         m_first = false;
         m_afterKey = false;
+        return needed;
+    }
+    void comma()
+    {
+        if (takeComma())
+            m_out.append(',');
     }
 
     QByteArray m_out;
