@@ -204,6 +204,13 @@ private:
     sqlite3_stmt *m_stmt;
 };
 
+// A statement the sandbox's authorizer refused: SQLite says only "not authorized"; the sandbox says why.
+void explainRefusal(db::DbError &e, const sql::Sandbox &sandbox)
+{
+    if (e.primary() == SQLITE_AUTH && !sandbox.refusal().isEmpty())
+        e.message += ": " + sandbox.refusal();
+}
+
 } // namespace
 
 std::variant<QByteArray, ProtocolError> Executor::resolveSql(const std::optional<QByteArray> &sql,
@@ -340,9 +347,8 @@ StmtOutcome Executor::run(const sql::StatementInfo &info, const Stmt &s, bool wa
         sql::Sandbox::UserScope tenant(m_session.sandbox, attachFile);
         raw = m_session.cache.acquire(conn.get(), runInfo->sql, &dbErr);
     }
-    if (!raw && dbErr.primary() == SQLITE_AUTH && !m_session.sandbox.refusal().isEmpty())
-        dbErr.message += ": " + m_session.sandbox.refusal();
     if (!raw) {
+        explainRefusal(dbErr, m_session.sandbox);
         conn.clearDeadline();
         out.status = (dbErr.primary() == SQLITE_BUSY) ? StepStatus::Busy : StepStatus::Error;
         dbErr.sql = info.sql;
@@ -422,8 +428,7 @@ DescribeResult Executor::describe(const QByteArray &sql, Error *error)
     stmt = db::Statement(raw);
     if (rc != SQLITE_OK) {
         db::DbError e = m_session.conn.lastError();
-        if (e.primary() == SQLITE_AUTH && !m_session.sandbox.refusal().isEmpty())
-            e.message += ": " + m_session.sandbox.refusal();
+        explainRefusal(e, m_session.sandbox);
         e.sql = sql;
         *error = errors::fromDb(e, true, false);
         return d;

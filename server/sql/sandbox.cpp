@@ -1,5 +1,6 @@
 #include "sandbox.h"
 
+#include <QByteArrayAlgorithms>
 #include <QString>
 
 #include <sqlite3.h>
@@ -42,14 +43,7 @@ constexpr std::array REFUSED_FUNCTIONS { "load_extension"sv, "fts3_tokenizer"sv 
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b)
 {
-    if (a.size() != b.size())
-        return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-        if (lower(a[i]) != lower(b[i]))
-            return false;
-    }
-    return true;
+    return qstrnicmp(a.data(), qsizetype(a.size()), b.data(), qsizetype(b.size())) == 0;
 }
 
 } // namespace
