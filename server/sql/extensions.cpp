@@ -1,5 +1,7 @@
 #include "extensions.h"
 
+#include "db/sqlite.h"
+
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -111,16 +113,14 @@ QStringList loadTrustedExtensions(const QString &dir, QString *error)
     }
     // Each must load (a library that is not an SQLite extension, or needs a missing symbol, fails here, not at the
     // first request).
-    sqlite3 *probe = nullptr;
-    if (sqlite3_open_v2(":memory:", &probe, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-        sqlite3_close(probe);
-        *error = u"cannot open an in-memory database to check the extensions"_s;
+    db::DbError dbError;
+    const std::optional<db::Connection> probe = db::Connection::open(u":memory:"_s, true, &dbError);
+    if (!probe) {
+        *error = u"cannot open an in-memory database to check the extensions: "_s + QString::fromUtf8(dbError.message);
         return {};
     }
     QByteArray loadError;
-    const bool ok = loadExtensions(probe, paths, &loadError);
-    sqlite3_close(probe);
-    if (!ok) {
+    if (!loadExtensions(probe->get(), paths, &loadError)) {
         *error = QString::fromUtf8(loadError);
         return {};
     }
