@@ -5,10 +5,11 @@
 #include "namespacedb.h"
 #include "pipelinerun.h"
 
+#include "ns/namespaceregistry.h"
+
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
-#include <QFileInfo>
 #include <QMessageAuthenticationCode>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
@@ -60,14 +61,11 @@ NamespaceDb *Engine::namespaceDb(const QString &ns, bool create, QByteArray *err
     db->extensions = m_config.extensions;
     db->dir = m_config.dbRoot + u'/' + ns;
     db->file = db->dir + u"/data";
-    // Only files inside --db-path: a namespace folder or database that is a symbolic link is not followed.
-    for (const QString &path : {db->dir, db->file}) {
-        if (QFileInfo(path).isSymLink()) {
-            *error = "namespace `" + ns.toUtf8() + "`: " + path.toUtf8()
-                + " is a symbolic link; qsqld serves only files inside --db-path";
-            qCWarning(lcEngine, "ns=%s refused: %s is a symbolic link", qPrintable(ns), qPrintable(path));
-            return nullptr;
-        }
+    if (const QString link = ns::symlinkIn(db->dir); !link.isEmpty()) {
+        *error = "namespace `" + ns.toUtf8() + "`: " + link.toUtf8()
+            + " is a symbolic link; qsqld serves only files inside --db-path";
+        qCWarning(lcEngine, "ns=%s refused: %s is a symbolic link", qPrintable(ns), qPrintable(link));
+        return nullptr;
     }
     if (!QFile::exists(db->file)) {
         if (!create) {

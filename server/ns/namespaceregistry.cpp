@@ -10,6 +10,15 @@
 
 namespace qsqld::ns {
 
+QString symlinkIn(const QString &nsDir)
+{
+    for (const QString &path : {nsDir, QString(nsDir + u"/data")}) {
+        if (QFileInfo(path).isSymLink())
+            return path;
+    }
+    return {};
+}
+
 void NamespaceRegistry::scan()
 {
     m_names.clear();
@@ -17,7 +26,7 @@ void NamespaceRegistry::scan()
     for (const QString &entry : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         if (!validateName(entry.toUtf8()).isEmpty() || !QFileInfo::exists(dir.filePath(entry + u"/data")))
             continue;
-        if (QFileInfo(dir.filePath(entry)).isSymLink() || QFileInfo(dir.filePath(entry + u"/data")).isSymLink())
+        if (!symlinkIn(dir.filePath(entry)).isEmpty())
             continue; // never followed (Engine::namespaceDb refuses it too)
         m_names.insert(entry);
         // Counters carried over from the last run (sqld's stats.json fields, plus qsqld's last_activity_ms).

@@ -13,6 +13,10 @@
 
 namespace qsqld::ns {
 
+// qsqld serves only files inside --db-path: the path of a namespace folder `nsDir`, or of its database file, that
+// is a symbolic link (never followed); empty when neither is. Any thread.
+QString symlinkIn(const QString &nsDir);
+
 class NamespaceRegistry
 {
 public:
