@@ -137,13 +137,19 @@ inline bool staysSilent(QTcpSocket &s, int ms)
     return s.bytesAvailable() == 0 && !ready.wait(ms);
 }
 
+// Connects `s` to the loopback `port`; false if that did not happen within `timeoutMs`.
+inline bool connectTo(QTcpSocket &s, quint16 port, int timeoutMs = 10000)
+{
+    QSignalSpy connected(&s, &QTcpSocket::connected);
+    s.connectToHost(QHostAddress::LocalHost, port);
+    return s.state() == QAbstractSocket::ConnectedState || connected.wait(timeoutMs);
+}
+
 // One request on a fresh connection; the first response (an empty one if none came within `timeoutMs`).
 inline RawResponse oneRequest(quint16 port, const QByteArray &bytes, int timeoutMs = 10000)
 {
     QTcpSocket s;
-    QSignalSpy connected(&s, &QTcpSocket::connected);
-    s.connectToHost(QHostAddress::LocalHost, port);
-    if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(timeoutMs))
+    if (!connectTo(s, port, timeoutMs))
         return {};
     s.write(bytes);
     return readResponses(s, 1, timeoutMs).value(0);

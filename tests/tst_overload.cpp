@@ -25,13 +25,6 @@ qint64 rssKib()
     return 0;
 }
 
-bool connectTo(QTcpSocket &s, quint16 port)
-{
-    QSignalSpy connected(&s, &QTcpSocket::connected);
-    s.connectToHost(QHostAddress::LocalHost, port);
-    return s.state() == QAbstractSocket::ConnectedState || connected.wait(10000);
-}
-
 // Whether the server still has the connection of the client socket bound to `clientPort`.
 bool serverHolds(const TestServer &srv, quint16 clientPort)
 {

@@ -150,14 +150,8 @@ struct Replica
         } else {
             req += "content-length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
         }
-        QTcpSocket s;
-        QSignalSpy connected(&s, &QTcpSocket::connected);
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (s.state() != QAbstractSocket::ConnectedState && !connected.wait(TIMEOUT))
-            return {};
-        s.write(req);
-        const auto responses = readResponses(s, 1, TIMEOUT);
-        return responses.isEmpty() ? GrpcReply{} : parseReply(responses.front());
+        const RawResponse response = oneRequest(port, req, TIMEOUT);
+        return response.status == 0 ? GrpcReply{} : parseReply(response);
     }
     GrpcReply call(const QByteArray &method, const google::protobuf::MessageLite &m) const
     {
@@ -1449,9 +1443,7 @@ void TestReplication::transactionAcrossRequests()
     req.set_client_id(newClientId().toStdString());
     *req.mutable_pgm() = program("INSERT INTO t(v) VALUES (?)", {bincodeText("other client")});
     QTcpSocket s;
-    QSignalSpy connected(&s, &QTcpSocket::connected);
-    s.connectToHost(QHostAddress::LocalHost, m_srv.port());
-    QVERIFY(s.state() == QAbstractSocket::ConnectedState || connected.wait(TIMEOUT));
+    QVERIFY(connectTo(s, m_srv.port(), TIMEOUT));
     const QByteArray body = qsqld::repl::dataFrame(ser(req));
     s.write("POST /proxy.Proxy/Execute HTTP/1.1\r\nhost: x\r\ncontent-type: application/grpc-web\r\nte: trailers\r\n"
             "x-authorization: Bearer x\r\nx-namespace-bin: " + b64ns(ns) + "\r\ncontent-length: "

@@ -381,19 +381,9 @@ class TestSyncPull : public QObject
     QTemporaryDir m_tmp;
     int m_nsCounter = 0;
 
-    static bool connectTo(QTcpSocket &s, quint16 port)
-    {
-        QSignalSpy connected(&s, &QTcpSocket::connected);
-        s.connectToHost(QHostAddress::LocalHost, port);
-        return s.state() == QAbstractSocket::ConnectedState || connected.wait(TIMEOUT);
-    }
     static RawResponse rawRequest(quint16 port, const QByteArray &bytes)
     {
-        QTcpSocket s;
-        if (!connectTo(s, port))
-            return {};
-        s.write(bytes);
-        return readResponses(s, 1, TIMEOUT).value(0);
+        return oneRequest(port, bytes, TIMEOUT);
     }
     static RawResponse admin(const TestServer &srv, const QByteArray &path, const QByteArray &body = {})
     {
@@ -1262,7 +1252,7 @@ void TestSyncPull::longPollWakesOnWrite()
     QVERIFY(applyPull(image, boot));
 
     QTcpSocket poller;
-    QVERIFY(connectTo(poller, m_srv.port()));
+    QVERIFY(connectTo(poller, m_srv.port(), TIMEOUT));
     QElapsedTimer t;
     t.start();
     poller.write(pullRequest(ns, PullReq().since(boot.revision).poll(10000).encode()));
@@ -1301,7 +1291,7 @@ void TestSyncPull::longPollTimeout()
     QVERIFY(boot.status == 200);
 
     QTcpSocket poller;
-    QVERIFY(connectTo(poller, m_srv.port()));
+    QVERIFY(connectTo(poller, m_srv.port(), TIMEOUT));
     QElapsedTimer t;
     t.start();
     poller.write(pullRequest(ns, PullReq().since(boot.revision).poll(300).encode()));
@@ -1342,7 +1332,7 @@ void TestSyncPull::longPollIgnoresOtherNamespaces()
     QVERIFY(boot.status == 200);
 
     QTcpSocket poller;
-    QVERIFY(connectTo(poller, m_srv.port()));
+    QVERIFY(connectTo(poller, m_srv.port(), TIMEOUT));
     poller.write(pullRequest(ns, PullReq().since(boot.revision).poll(10000).encode()));
     QVERIFY(staysSilent(poller, 200));
     QVERIFY(exec(other, "UPDATE items SET qty = 1 WHERE id = 2"));
@@ -1367,8 +1357,8 @@ void TestSyncPull::longPollClientDisconnects()
     {
         // Two clients go away while parked: one before any write, one whose poll a write then wakes.
         QTcpSocket a, b;
-        QVERIFY(connectTo(a, m_srv.port()));
-        QVERIFY(connectTo(b, m_srv.port()));
+        QVERIFY(connectTo(a, m_srv.port(), TIMEOUT));
+        QVERIFY(connectTo(b, m_srv.port(), TIMEOUT));
         const QByteArray req = pullRequest(ns, PullReq().since(boot.revision).poll(1500).encode());
         a.write(req);
         b.write(req);
@@ -1385,7 +1375,7 @@ void TestSyncPull::longPollClientDisconnects()
 
     // A new long poll still parks and wakes; and one that outlives a gone poller's 1500 ms timeout.
     QTcpSocket c;
-    QVERIFY(connectTo(c, m_srv.port()));
+    QVERIFY(connectTo(c, m_srv.port(), TIMEOUT));
     QElapsedTimer t;
     t.start();
     c.write(pullRequest(ns, PullReq().since(after.revision).poll(10000).encode()));
@@ -1393,7 +1383,7 @@ void TestSyncPull::longPollClientDisconnects()
     // Another disconnecting poller, whose 300 ms timer fires while `c` waits.
     {
         QTcpSocket d;
-        QVERIFY(connectTo(d, m_srv.port()));
+        QVERIFY(connectTo(d, m_srv.port(), TIMEOUT));
         d.write(pullRequest(ns, PullReq().since(after.revision).poll(300).encode()));
         QVERIFY(staysSilent(d, 100));
         d.abort();
@@ -1424,7 +1414,7 @@ void TestSyncPull::stopDuringLongPoll()
     QVERIFY2(boot.status == 200, boot.describe().constData());
 
     QTcpSocket poller;
-    QVERIFY(connectTo(poller, srv.port()));
+    QVERIFY(connectTo(poller, srv.port(), TIMEOUT));
     poller.write(pullRequest(ns, PullReq().since(boot.revision).poll(20000).encode()));
     QVERIFY(staysSilent(poller, 300));
 
