@@ -88,10 +88,9 @@ bool decodeCond(const JsonValue &v, BatchCond *out, Version version, int depth, 
         *error = deser("invalid type: expected a batch condition object");
         return false;
     }
-    const JsonValue &o = v;
-    const std::string_view type = o.value("type").string();
+    const std::string_view type = v.value("type").string();
     auto stepOf = [&](quint32 *step) {
-        const JsonValue &s = o.value("step");
+        const JsonValue &s = v.value("step");
         const double d = s.toDouble(-1);
         if (!s.isDouble() || d < 0 || d > 4294967295.0 || d != static_cast<double>(static_cast<quint32>(d))) {
             *error = deser("missing or invalid field `step` in batch condition");
@@ -107,11 +106,11 @@ bool decodeCond(const JsonValue &v, BatchCond *out, Version version, int depth, 
     if (type == "not") {
         out->type = BatchCond::Type::Not;
         out->conds.resize(1);
-        return decodeCond(o.value("cond"), &out->conds[0], version, depth + 1, error);
+        return decodeCond(v.value("cond"), &out->conds[0], version, depth + 1, error);
     }
     if (type == "and" || type == "or") {
         out->type = type == "and" ? BatchCond::Type::And : BatchCond::Type::Or;
-        const JsonValue &conds = o.value("conds");
+        const JsonValue &conds = v.value("conds");
         if (!conds.isArray()) {
             *error = deser("missing field `conds` in batch condition");
             return false;
@@ -139,8 +138,7 @@ bool decodeStreamRequest(const JsonValue &v, StreamRequest *out, Version version
         *error = deser("invalid type: expected a stream request object");
         return false;
     }
-    const JsonValue &o = v;
-    const std::string_view type = o.value("type").string();
+    const std::string_view type = v.value("type").string();
     using T = StreamRequest::Type;
     if (type == "close") {
         out->type = T::Close;
@@ -148,21 +146,21 @@ bool decodeStreamRequest(const JsonValue &v, StreamRequest *out, Version version
     }
     if (type == "execute") {
         out->type = T::Execute;
-        return decodeStmt(o.value("stmt"), &out->stmt, error);
+        return decodeStmt(v.value("stmt"), &out->stmt, error);
     }
     if (type == "batch") {
         out->type = T::Batch;
-        return decodeBatch(o.value("batch"), &out->batch, version, error);
+        return decodeBatch(v.value("batch"), &out->batch, version, error);
     }
     if (type == "sequence" || type == "describe") {
         out->type = type == "sequence" ? T::Sequence : T::Describe;
-        return optString(o, "sql", &out->sql, error)
-            && optInt32(o, "sql_id", &out->sqlId, error);
+        return optString(v, "sql", &out->sql, error)
+            && optInt32(v, "sql_id", &out->sqlId, error);
     }
     if (type == "store_sql") {
         out->type = T::StoreSql;
-        if (!optString(o, "sql", &out->sql, error)
-            || !optInt32(o, "sql_id", &out->sqlId, error))
+        if (!optString(v, "sql", &out->sql, error)
+            || !optInt32(v, "sql_id", &out->sqlId, error))
             return false;
         if (!out->sql || !out->sqlId) {
             *error = deser("missing field `" + QByteArray(out->sql ? "sql_id" : "sql") + "` in store_sql");
@@ -172,7 +170,7 @@ bool decodeStreamRequest(const JsonValue &v, StreamRequest *out, Version version
     }
     if (type == "close_sql") {
         out->type = T::CloseSql;
-        if (!optInt32(o, "sql_id", &out->sqlId, error))
+        if (!optInt32(v, "sql_id", &out->sqlId, error))
             return false;
         if (!out->sqlId) {
             *error = deser("missing field `sql_id` in close_sql");
@@ -184,7 +182,7 @@ bool decodeStreamRequest(const JsonValue &v, StreamRequest *out, Version version
         out->type = T::GetAutocommit; // version checked when it runs, as sqld does
         return true;
     }
-    if (type.empty() && !o.contains("type")) {
+    if (type.empty() && !v.contains("type")) {
         *error = deser("missing field `type`");
         return false;
     }
@@ -206,9 +204,8 @@ bool decodeValue(const JsonValue &v, Value *out, QByteArray *error)
         *error = deser("invalid type: expected a value object");
         return false;
     }
-    const JsonValue &o = v;
-    const std::string_view type = o.value("type").string();
-    const JsonValue &val = o.value("value");
+    const std::string_view type = v.value("type").string();
+    const JsonValue &val = v.value("value");
     if (type == "null") {
         *out = Value();
         return true;
@@ -239,7 +236,7 @@ bool decodeValue(const JsonValue &v, Value *out, QByteArray *error)
         return true;
     }
     if (type == "blob") {
-        const JsonValue &b = o.value("base64");
+        const JsonValue &b = v.value("base64");
         if (!b.isString()) {
             *error = deser("invalid blob value: expected a base64 string in `base64`");
             return false;
@@ -265,11 +262,10 @@ bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
         *error = deser("missing or invalid field `stmt`");
         return false;
     }
-    const JsonValue &o = v;
-    if (!optString(o, "sql", &out->sql, error)
-        || !optInt32(o, "sql_id", &out->sqlId, error))
+    if (!optString(v, "sql", &out->sql, error)
+        || !optInt32(v, "sql_id", &out->sqlId, error))
         return false;
-    const JsonValue &args = o.value("args");
+    const JsonValue &args = v.value("args");
     if (!args.isUndefined()) {
         if (!args.isArray()) {
             *error = deser("invalid type for `args`, expected a sequence");
@@ -282,7 +278,7 @@ bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
                 return false;
         }
     }
-    const JsonValue &named = o.value("named_args");
+    const JsonValue &named = v.value("named_args");
     if (!named.isUndefined()) {
         if (!named.isArray()) {
             *error = deser("invalid type for `named_args`, expected a sequence");
@@ -302,7 +298,7 @@ bool decodeStmt(const JsonValue &v, Stmt *out, QByteArray *error)
                 return false;
         }
     }
-    const JsonValue &want = o.value("want_rows");
+    const JsonValue &want = v.value("want_rows");
     if (!want.isUndefined() && !want.isNull()) {
         if (!want.isBool()) {
             *error = deser("invalid type for `want_rows`, expected a boolean");
